@@ -1,0 +1,20 @@
+"""The keys of the sample and batch dictionaries that inputs produce and tasks consume."""
+
+from enum import Enum
+
+__all__ = ["DataKeys"]
+
+
+class DataKeys(str, Enum):
+    """Keys of a sample or batch dictionary; each member compares equal to its string value."""
+
+    INPUT = "input"
+    TARGET = "target"
+    PREDS = "preds"
+    METADATA = "metadata"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)

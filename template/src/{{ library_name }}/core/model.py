@@ -1,0 +1,328 @@
+"""The Task: a ``LightningModule`` with helpful defaults for loss, optimizer, metrics and outputs.
+
+A concrete task (see the task packages next to ``core``) sets up its backbone and head, passes its
+defaults to ``Task.__init__``, turns its batches into ``(input, target)`` pairs and defines
+``forward``. Everything else (the loss, per-stage metrics and their logging, optimizers and
+schedulers given by name, finetuning hooks) lives here.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from copy import deepcopy
+from typing import Any, ClassVar, TypeAlias
+
+import pytorch_lightning as pl
+from pytorch_lightning import LightningModule
+from torch import Tensor, nn
+
+from .imports import require
+from .keys import DataKeys
+from .metrics import MetricsSpec, build_metrics
+from .normalization import Standardize
+from .optimization import (
+    LR_SCHEDULERS,
+    OPTIMIZERS,
+    LRSchedulerSpec,
+    OptimizerSpec,
+    build_lr_scheduler,
+    build_optimizer,
+)
+from .outputs import BASE_OUTPUTS
+from .registry import FlashRegistry
+
+__all__ = ["LossSpec", "Task"]
+
+LossSpec: TypeAlias = (
+    Callable[..., Tensor] | Sequence[Callable[..., Tensor]] | Mapping[str, Callable[..., Tensor]]
+)
+"""Losses: a function or module ``(output, target) -> Tensor``, or a list or mapping of them."""
+
+STAGES = ("train", "val", "test")
+
+SCALED_KEYS = {"input_scaler": DataKeys.INPUT, "target_scaler": DataKeys.TARGET}
+"""The ``Standardize`` attributes a task may have, and the batch entries each learns from."""
+
+
+def _named_losses(loss_fn: LossSpec | None) -> dict[str, Callable[..., Tensor]]:
+    if loss_fn is None:
+        return {}
+    if isinstance(loss_fn, Mapping):
+        return dict(loss_fn)
+    functions = [loss_fn] if callable(loss_fn) else list(loss_fn)
+    named: dict[str, Callable[..., Tensor]] = {}
+    for function in functions:
+        name = getattr(function, "__name__", type(function).__name__).lower()
+        # Two losses of one kind (say, two CrossEntropyLoss) must both count.
+        unique, repeat = name, 1
+        while unique in named:
+            unique, repeat = f"{name}_{repeat}", repeat + 1
+        named[unique] = function
+    return named
+
+
+class Task(LightningModule):
+    """A ``LightningModule`` that trains a model with Flash's defaults.
+
+    Args:
+        model: The network to train; tasks that build a backbone and head leave it out.
+        loss_fn: The loss: a function, a module, or a list or mapping of them (summed).
+        learning_rate: The learning rate; ``None`` keeps the optimizer's own default.
+        optimizer: A ``torch.optim`` name (any case), a class or callable, or ``(name, kwargs)``.
+        lr_scheduler: A scheduler name, a callable, ``(name, kwargs)`` or
+            ``(name, kwargs, lightning_config)``; ``None`` for a constant learning rate.
+        metrics: A metric name, a torchmetrics ``Metric``, a function, or a list or mapping of
+            them. Each stage (train, val, test) gets its own copy.
+        output_transform: A function applied to the model's output in ``predict_step``.
+    """
+
+    backbones: ClassVar[FlashRegistry] = FlashRegistry("backbones")
+    """Where ``backbone="name"`` is looked up; a concrete task sets its own registry."""
+
+    outputs: ClassVar[FlashRegistry] = BASE_OUTPUTS
+    """The outputs ``Trainer.predict(..., output=name)`` can produce."""
+
+    metrics_registry: ClassVar[FlashRegistry] = FlashRegistry("metrics")
+    """Where metric names are looked up."""
+
+    required_extras: ClassVar[Mapping[str, str]] = {}
+    """Optional modules the task needs, mapped to the package that provides each."""
+
+    def __init__(
+        self,
+        model: nn.Module | None = None,
+        loss_fn: LossSpec | None = None,
+        learning_rate: float | None = None,
+        optimizer: OptimizerSpec = "Adam",
+        lr_scheduler: LRSchedulerSpec | None = None,
+        metrics: MetricsSpec = None,
+        output_transform: Callable[[Tensor], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        for module, package in self.required_extras.items():
+            require(module, package=package, feature=type(self).__name__)
+        if model is not None:
+            self.model = model
+        self.loss_fn = _named_losses(loss_fn)
+        # Loss modules (e.g. a weighted CrossEntropyLoss) must follow the model between devices.
+        self.loss_modules = nn.ModuleList(
+            [function for function in self.loss_fn.values() if isinstance(function, nn.Module)]
+        )
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.lr_scheduler = lr_scheduler
+        self.output_transform = output_transform
+        train_metrics = build_metrics(metrics, self.metrics_registry, **self.metric_facts())
+        self.train_metrics = nn.ModuleDict(train_metrics)
+        self.val_metrics = nn.ModuleDict(deepcopy(train_metrics))
+        self.test_metrics = nn.ModuleDict(deepcopy(train_metrics))
+
+    @property
+    def trainer(self) -> "pl.Trainer":
+        """The Trainer running this task.
+
+        An unattached task raises ``AttributeError`` where Lightning raises ``RuntimeError``:
+        ``torch.jit.script`` and ``torch.jit.trace`` probe attributes with ``hasattr``, which
+        only tolerates ``AttributeError``. That is why Flash's tasks could not be compiled.
+        """
+        if self._trainer is None and self._fabric is None and not self._jit_is_scripting:
+            raise AttributeError(self._not_attached())
+        return LightningModule.trainer.fget(self)
+
+    @trainer.setter
+    def trainer(self, trainer: "pl.Trainer | None") -> None:
+        LightningModule.trainer.fset(self, trainer)
+
+    def _not_attached(self) -> str:
+        return f"{type(self).__qualname__} is not attached to a `Trainer`."
+
+    def __getattr__(self, name: str) -> Any:
+        # Python retries a property's AttributeError here; keep the property's message.
+        if name == "trainer":
+            raise AttributeError(self._not_attached())
+        return super().__getattr__(name)
+
+    def metric_facts(self) -> dict[str, Any]:
+        """What metric builders need to know about the task, such as the number of classes.
+
+        Returns:
+            Keyword arguments for the builders in ``metrics_registry``.
+        """
+        return {}
+
+    def forward(self, x: Any) -> Any:
+        """Run the model. Tasks with a backbone and a head override this.
+
+        Args:
+            x: A batch of inputs.
+
+        Returns:
+            The model's output for the batch.
+        """
+        return self.model(x)
+
+    def to_loss_format(self, output: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        """Adapt the output and target to what the loss functions expect (here: unchanged)."""
+        return output, target
+
+    def to_metrics_format(self, output: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        """Adapt the output and target to what the metrics expect (here: unchanged)."""
+        return output, target
+
+    def shared_step(self, batch: Any, stage: str) -> Tensor:
+        """Compute the loss and update the metrics of one stage for one batch.
+
+        Args:
+            batch: An ``(input, target)`` pair or a mapping with ``DataKeys.INPUT`` and
+                ``DataKeys.TARGET``.
+            stage: ``"train"``, ``"val"`` or ``"test"``; it prefixes every logged name.
+
+        Returns:
+            The sum of the losses, so that several loss functions still give one value.
+        """
+        if isinstance(batch, Mapping):
+            x, y = batch[DataKeys.INPUT], batch[DataKeys.TARGET]
+        else:
+            x, y = batch
+        output = self(x)
+        batch_size = len(y)
+        on_step = stage == "train"
+        losses = {
+            name: function(*self.to_loss_format(output, y))
+            for name, function in self.loss_fn.items()
+        }
+        if not losses:
+            raise ValueError(f"{type(self).__name__} has no loss_fn to train with.")
+        loss = sum(losses.values())
+        log_kwargs = {"on_step": on_step, "on_epoch": True, "batch_size": batch_size}
+        if len(losses) > 1:
+            for name, value in losses.items():
+                self.log(f"{stage}_{name}", value, sync_dist=not on_step, **log_kwargs)
+        self.log(f"{stage}_loss", loss, prog_bar=True, sync_dist=not on_step, **log_kwargs)
+        metrics: nn.ModuleDict = getattr(self, f"{stage}_metrics")
+        preds, target = self.to_metrics_format(output, y)
+        for name, metric in metrics.items():
+            # A per-step log needs the batch value that only the metric's forward computes.
+            metric(preds, target) if on_step else metric.update(preds, target)
+            self.log(f"{stage}_{name}", metric, prog_bar=True, **log_kwargs)
+        return loss
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """Return the training loss of one batch, logging ``train_<name>`` values."""
+        return self.shared_step(batch, "train")
+
+    def validation_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """Return the validation loss of one batch, logging ``val_<name>`` values per epoch."""
+        return self.shared_step(batch, "val")
+
+    def test_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """Return the test loss of one batch, logging ``test_<name>`` values per epoch."""
+        return self.shared_step(batch, "test")
+
+    def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> Any:
+        """Return the model's output for one batch of inputs.
+
+        Args:
+            batch: The inputs, or a mapping holding them under ``DataKeys.INPUT``. A tuple is
+                passed to the model as it is: it is never taken for an ``(input, target)`` pair.
+            batch_idx: The index of the batch.
+            dataloader_idx: The index of the dataloader.
+
+        Returns:
+            The forward output, passed through ``output_transform`` when one is set.
+        """
+        if isinstance(batch, Mapping):
+            batch = batch[DataKeys.INPUT]
+        output = self(batch)
+        if self.output_transform is not None:
+            output = self.output_transform(output)
+        return output
+
+    def configure_optimizers(self) -> Any:
+        """Build the optimizer, and the scheduler when one is set, from their specifications.
+
+        Only parameters that require gradients are optimized, so frozen backbones stay frozen.
+        """
+        parameters = [parameter for parameter in self.parameters() if parameter.requires_grad]
+        optimizer = build_optimizer(self.optimizer, parameters, self.learning_rate)
+        if self.lr_scheduler is None:
+            return optimizer
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": build_lr_scheduler(self.lr_scheduler, optimizer),
+        }
+
+    def modules_to_freeze(self) -> nn.Module | None:
+        """The modules ``Trainer.finetune`` freezes: the backbone, when the task has one."""
+        return getattr(self, "backbone", None)
+
+    def check_data(self, datamodule: Any) -> None:
+        """Refuse data that the model was not built for, before any training starts.
+
+        Args:
+            datamodule: The data module the trainer runs on.
+
+        Raises:
+            ValueError: When the data has another number of features or targets than the model,
+                or more classes than it.
+        """
+        for name in ("num_features", "num_targets"):
+            built_for, found = self.hparams.get(name), getattr(datamodule, name, None)
+            if built_for is not None and found is not None and built_for != found:
+                raise ValueError(
+                    f"{type(self).__name__} was built with {name}={built_for}, but the data has "
+                    f"{found}; build the model with {name}=datamodule.{name}."
+                )
+
+    def fit_scalers(self, datamodule: Any) -> None:
+        """Learn the task's standardization statistics from the training split, once.
+
+        A task with an ``input_scaler`` (or a ``target_scaler``) ``Standardize`` module learns
+        its statistics here when fitting first starts; later fits, and a model loaded from a
+        checkpoint, keep the statistics they have.
+
+        Args:
+            datamodule: The data module the trainer fits on.
+        """
+        scalers = {
+            key: scaler
+            for name, key in SCALED_KEYS.items()
+            if isinstance(scaler := getattr(self, name, None), Standardize) and not scaler.fitted
+        }
+        make_loader = getattr(datamodule, "statistics_dataloader", None)
+        loader = make_loader() if scalers and make_loader is not None else None
+        if loader is None:
+            return
+        for key, scaler in scalers.items():
+            scaler.fit(batch[key] for batch in loader if key in batch)
+
+    def setup(self, stage: str) -> None:
+        """Check the trainer's data against the model, and learn standardization when fitting."""
+        datamodule = getattr(self.trainer, "datamodule", None)
+        if datamodule is not None:
+            self.check_data(datamodule)
+            if stage == "fit":
+                self.fit_scalers(datamodule)
+
+    @classmethod
+    def available_backbones(cls) -> list[str]:
+        """The names ``backbone=`` accepts."""
+        return cls.backbones.available_keys()
+
+    @classmethod
+    def available_optimizers(cls) -> list[str]:
+        """The optimizer names ``optimizer=`` accepts."""
+        return OPTIMIZERS.available_keys()
+
+    @classmethod
+    def available_lr_schedulers(cls) -> list[str]:
+        """The scheduler names ``lr_scheduler=`` accepts."""
+        return LR_SCHEDULERS.available_keys()
+
+    @classmethod
+    def available_outputs(cls) -> list[str]:
+        """The names ``Trainer.predict(..., output=)`` accepts for this task."""
+        return cls.outputs.available_keys()
+
+    @classmethod
+    def available_metrics(cls) -> list[str]:
+        """The names ``metrics=`` accepts for this task."""
+        return cls.metrics_registry.available_keys()
