@@ -1,0 +1,144 @@
+"""The Copier template: where it lives and what questions its ``copier.yml`` asks.
+
+The template is this repository: ``copier.yml`` sits at its root and the files to render sit
+under ``template/`` (``_subdirectory: template``). ``TEMPLATE_ROOT`` is found relative to this
+package, so it points at the repository when the generator runs from a checkout or an editable
+install (``pip install -e .``).
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final, TypeAlias
+
+import yaml
+
+__all__ = [
+    "COPIER_FILE",
+    "TEMPLATE_ROOT",
+    "asked_questions",
+    "choice_values",
+    "computed_questions",
+    "is_computed",
+    "load_config",
+    "load_questions",
+]
+
+TEMPLATE_ROOT: Final[Path] = Path(__file__).resolve().parent.parent
+"""The template's root: the repository directory that holds ``copier.yml``."""
+
+COPIER_FILE: Final[Path] = TEMPLATE_ROOT / "copier.yml"
+"""The template's questions and settings."""
+
+Question: TypeAlias = dict[str, Any]
+"""One question's settings as written in ``copier.yml`` (``type``, ``default``, ``help``...)."""
+
+
+def load_config(path: Path = COPIER_FILE) -> dict[str, Any]:
+    """Read a ``copier.yml`` whole: its settings (``_*`` keys) and its questions.
+
+    Args:
+        path: The ``copier.yml`` to read.
+
+    Returns:
+        The parsed YAML mapping.
+
+    Raises:
+        ValueError: When the file does not hold a YAML mapping.
+    """
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} must hold a YAML mapping, got {type(config).__name__}.")
+    return config
+
+
+def load_questions(path: Path = COPIER_FILE) -> dict[str, Question]:
+    """Read the questions of a ``copier.yml``, in the order the file gives them.
+
+    Settings (keys that start with ``_``) are left out. A question written in copier's short
+    form, ``name: default``, is returned as ``{"default": default}``.
+
+    Args:
+        path: The ``copier.yml`` to read.
+
+    Returns:
+        Each question's name mapped to its settings.
+    """
+    questions: dict[str, Question] = {}
+    for name, settings in load_config(path).items():
+        if str(name).startswith("_"):
+            continue
+        questions[str(name)] = (
+            dict(settings) if isinstance(settings, Mapping) else {"default": settings}
+        )
+    return questions
+
+
+def is_computed(question: Mapping[str, Any]) -> bool:
+    """Tell whether a question is computed rather than asked (``when: false``).
+
+    Copier never asks a computed question and keeps it out of the answers file; its rendered
+    ``default`` is available to every template file.
+
+    Args:
+        question: One question's settings.
+
+    Returns:
+        ``True`` for a question with ``when: false``.
+    """
+    when = question.get("when", True)
+    if isinstance(when, str):
+        return when.strip().lower() in {"false", "no", "off", "0"}
+    return when is False
+
+
+def asked_questions(questions: Mapping[str, Question] | None = None) -> dict[str, Question]:
+    """Keep the questions that copier asks (those that are not ``when: false``).
+
+    Args:
+        questions: The questions to filter; defaults to the template's.
+
+    Returns:
+        The asked questions, in order.
+    """
+    questions = load_questions() if questions is None else questions
+    return {name: q for name, q in questions.items() if not is_computed(q)}
+
+
+def computed_questions(questions: Mapping[str, Question] | None = None) -> dict[str, Question]:
+    """Keep the computed questions (``when: false``), which copier derives and never asks.
+
+    Args:
+        questions: The questions to filter; defaults to the template's.
+
+    Returns:
+        The computed questions, in order.
+    """
+    questions = load_questions() if questions is None else questions
+    return {name: q for name, q in questions.items() if is_computed(q)}
+
+
+def choice_values(question: Mapping[str, Any]) -> list[Any]:
+    """List the values a question accepts, in order, or none if it takes free input.
+
+    Copier's ``choices`` may be a list of values, a list of ``[label, value]`` pairs, or a
+    mapping from label to value, where a value may itself be ``{"value": ..., "validator": ...}``.
+
+    Args:
+        question: One question's settings.
+
+    Returns:
+        The accepted values (what lands in the answers file), or ``[]`` without ``choices``.
+    """
+    choices = question.get("choices")
+    if not choices:
+        return []
+    if isinstance(choices, Mapping):
+        items: list[Any] = list(choices.values())
+    else:
+        items = [
+            item[1] if isinstance(item, (list, tuple)) and len(item) == 2 else item
+            for item in choices
+        ]
+    return [
+        item["value"] if isinstance(item, Mapping) and "value" in item else item for item in items
+    ]

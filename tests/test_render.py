@@ -1,0 +1,92 @@
+"""What the template renders: Flash's reference names by default, a regressor on request."""
+
+from pathlib import Path
+
+import pytest
+
+from generator import AnswerError, leftover_jinja, load_questions, read_answers, render
+
+TASK = Path("src/flash_tasks/template/classification")
+
+
+@pytest.mark.parametrize("name", ["backbones.py", "data.py", "model.py", "__init__.py"])
+def test_defaults_render_the_reference_task_files(default_project: Path, name: str) -> None:
+    assert (default_project / TASK / name).is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("TEMPLATE_BACKBONES", "backbones.py"),
+        ("TemplateData", "data.py"),
+        ("TemplateSKLearnClassifier", "model.py"),
+    ],
+)
+def test_defaults_use_flash_reference_names(default_project: Path, name: str, where: str) -> None:
+    assert name in (default_project / TASK / where).read_text(encoding="utf-8")
+    assert name in (default_project / TASK / "__init__.py").read_text(encoding="utf-8")
+
+
+def test_defaults_render_the_core_package(default_project: Path) -> None:
+    core = default_project / "src/flash_tasks/core"
+    assert (core / "__init__.py").is_file()
+    assert "class Trainer" in (core / "trainer.py").read_text(encoding="utf-8")
+
+
+def test_answers_file_records_the_answers(default_project: Path) -> None:
+    answers = read_answers(default_project)
+    assert answers["_src_path"]
+    assert answers["project_name"] == "flash-tasks"
+    assert answers["library_name"] == "flash_tasks"
+    assert answers["data_type"] == "template"
+    assert answers["task_type"] == "classification"
+    assert answers["model_class"] == "TemplateSKLearnClassifier"
+    # Computed questions (when: false) are derived on every render, never recorded.
+    assert "data_class" not in answers
+    asked = {name for name, q in load_questions().items() if q.get("when", True) is not False}
+    assert asked <= set(answers)
+
+
+def test_answers_file_records_non_default_answers(regression_project: Path) -> None:
+    answers = read_answers(regression_project)
+    assert answers["task_type"] == "regression"
+    assert answers["model_class"] == "TemplateSKLearnRegressor"
+
+
+def test_renderings_leave_no_jinja(rendered_project: Path) -> None:
+    result = leftover_jinja(rendered_project)
+    if not result.ok:
+        pytest.fail(str(result), pytrace=False)
+
+
+def test_regression_renders_a_regression_task(regression_project: Path) -> None:
+    task = regression_project / "src/flash_tasks/template/regression"
+    model = (task / "model.py").read_text(encoding="utf-8")
+    assert "class TemplateSKLearnRegressor(RegressionTask):" in model
+    assert "ClassificationTask" not in model
+    assert not (regression_project / "src/flash_tasks/template/classification").exists()
+
+
+def test_refused_answer_raises_answer_error_and_writes_nothing(tmp_path: Path) -> None:
+    dest = tmp_path / "refused"
+    with pytest.raises(AnswerError) as refused:
+        render(dest, {"library_name": "Bad-Name"})
+    assert refused.value.question == "library_name"
+    assert "Bad-Name" in refused.value.message
+    assert "\n" not in refused.value.message
+    assert not dest.exists()
+
+
+def test_invalid_choice_raises_answer_error(tmp_path: Path) -> None:
+    dest = tmp_path / "invalid"
+    with pytest.raises(AnswerError) as refused:
+        render(dest, {"task_type": "segmentation"})
+    assert refused.value.question == "task_type"
+    assert "segmentation" in refused.value.message
+    assert not dest.exists()
+
+
+def test_pretend_writes_nothing(tmp_path: Path) -> None:
+    dest = tmp_path / "pretend"
+    assert render(dest, pretend=True) == dest.resolve()
+    assert not dest.exists()
