@@ -1,0 +1,432 @@
+"""``copier update`` and ``copier recopy`` on projects rendered from this template.
+
+Copier updates a project only from a git template whose ``_commit`` it can find again, so these
+tests build a throwaway, clean git copy of the template: the working tree's ``copier.yml`` and
+``template/`` (uncommitted edits included) committed and tagged ``v1.0.0``, then a second commit,
+tagged ``v1.1.0``, that changes a core file, a task file, the README and the CHANGELOG, and adds a
+file. Projects are rendered from ``v1.0.0``, committed, edited by "their author", committed, and
+then updated or recopied. The rendered projects' own test suites are not run here.
+"""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+"""This repository: the template's working tree."""
+
+OLD, NEW = "v1.0.0", "v1.1.0"
+
+# What the projects here answer; every other question takes its default.
+DATA = {"project_name": "iris-tasks", "description": "Iris tasks."}
+LIBRARY = "iris_tasks"
+
+# What template v1.1.0 changes (see `_change_the_template`).
+CORE_MARK = "[core changed in v1.1.0] "
+TASK_MARK = "[task changed in v1.1.0] "
+README_ADDITION = "A paragraph that template v1.1.0 adds to the README."
+CHANGELOG_ADDITION = "- An entry that template v1.1.0 adds to the CHANGELOG."
+NEW_FILE = "UPGRADING.md"
+
+# What the project's author changes after the first copy (see `_edit_the_project`).
+USER_FUNCTION = "\n\ndef user_helper() -> int:\n    return 42\n"
+USER_CORE_LINE = "\n# A note the task author added to the core.\n"
+USER_DESCRIPTION = "Iris tasks, described by hand."
+USER_CHANGELOG_ENTRY = "- Our own entry: a faster backbone."
+
+CONFLICT_MARKERS = ("<<<<<<<", ">>>>>>>")
+
+
+# --- git -----------------------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a fixed identity, no signing and no hooks; return its stdout."""
+    command = [
+        "git",
+        "-c",
+        "user.name=Update Test",
+        "-c",
+        "user.email=update-test@example.com",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "tag.gpgsign=false",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        f"core.hooksPath={os.devnull}",
+        *args,
+    ]
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        pytest.fail(
+            f"git {' '.join(args)} failed in {cwd}:\n{completed.stdout}{completed.stderr}",
+            pytrace=False,
+        )
+    return completed.stdout
+
+
+def _commit_all(repo: Path, message: str) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", message)
+
+
+def _status(repo: Path) -> str:
+    return _git(repo, "status", "--porcelain", "--ignored", "--untracked-files=all")
+
+
+# --- the throwaway template ----------------------------------------------------------------------
+
+
+def _template_files() -> list[str]:
+    """List the template's files in the working tree: tracked or new, never ignored ones."""
+    listing = _git(
+        REPO,
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "--",
+        "copier.yml",
+        "copier.yaml",
+        "template",
+    )
+    return sorted({name for name in listing.split("\0") if name and (REPO / name).is_file()})
+
+
+def _mark_first_line(path: Path, mark: str) -> None:
+    """Put ``mark`` right after the opening quotes of the docstring on ``path``'s first line."""
+    text = path.read_text(encoding="utf-8")
+    first, _, rest = text.partition("\n")
+    if not first.startswith('"""'):
+        pytest.fail(f"{path} no longer opens with a docstring; update this test.", pytrace=False)
+    path.write_text(first.replace('"""', '"""' + mark, 1) + "\n" + rest, encoding="utf-8")
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
+def _change_the_template(root: Path) -> None:
+    """Make template v1.1.0: edit a core file, a task file, README and CHANGELOG; add a file."""
+    template = root / "template"
+    library = template / "src/{{ library_name }}"
+    _mark_first_line(library / "core/registry.py", CORE_MARK)
+    _mark_first_line(library / "{{ data_type }}/{{ task_type }}/model.py.jinja", TASK_MARK)
+    _append(template / "README.md.jinja", f"\n{README_ADDITION}\n")
+    _append(template / "CHANGELOG.md.jinja", f"{CHANGELOG_ADDITION}\n")
+    (template / f"{NEW_FILE}.jinja").write_text(
+        "# Upgrading {{ project_name }}\n\nAdded in template v1.1.0.\n", encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean git copy of the template with two tags: ``v1.0.0`` as it is, ``v1.1.0`` changed."""
+    root = tmp_path_factory.mktemp("template-repo")
+    for name in _template_files():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    _git(root, "init", "-q")
+    _commit_all(root, "The template as it is in the working tree")
+    _git(root, "tag", OLD)
+    _change_the_template(root)
+    _commit_all(root, "Template v1.1.0")
+    _git(root, "tag", NEW)
+    assert _status(root) == ""
+    return root
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+def _answers_file(project: Path) -> Path:
+    """The project's one answers file, whatever the template names it."""
+    found = sorted(project.glob(".copier-answers*.yml"))
+    assert len(found) == 1, f"expected one answers file in {project}, found {found}"
+    return found[0]
+
+
+def _answers(project: Path, answers_file: str | None = None) -> dict[str, Any]:
+    path = project / answers_file if answers_file else _answers_file(project)
+    answers = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(answers, dict)
+    return answers
+
+
+def _task_dir(project: Path) -> Path:
+    answers = _answers(project)
+    return project / "src" / LIBRARY / answers["data_type"] / answers["task_type"]
+
+
+def _copy(
+    template: Path,
+    dest: Path,
+    data: dict[str, Any] | None = None,
+    vcs_ref: str | None = OLD,
+    **kwargs: Any,
+) -> Path:
+    """Render ``template`` at ``vcs_ref`` into ``dest`` with ``data`` (``DATA``), commit it."""
+    copier.run_copy(
+        str(template),
+        dest,
+        data=dict(DATA if data is None else data),
+        vcs_ref=vcs_ref,
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        **kwargs,
+    )
+    _git(dest, "init", "-q")
+    _commit_all(dest, "Render the template")
+    return dest
+
+
+def _update(project: Path, vcs_ref: str | None = NEW, **kwargs: Any) -> None:
+    copier.run_update(
+        project,
+        defaults=True,
+        overwrite=True,
+        unsafe=False,
+        quiet=True,
+        vcs_ref=vcs_ref,
+        **kwargs,
+    )
+
+
+def _edit_the_project(project: Path) -> None:
+    """Make the author's changes: the task's model, the core, README and CHANGELOG; commit."""
+    _append(_task_dir(project) / "model.py", USER_FUNCTION)
+    _append(project / "src" / LIBRARY / "core/registry.py", USER_CORE_LINE)
+    readme = project / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert f"\n{DATA['description']}\n" in text
+    readme.write_text(
+        text.replace(f"\n{DATA['description']}\n", f"\n{USER_DESCRIPTION}\n", 1), encoding="utf-8"
+    )
+    _append(project / "CHANGELOG.md", f"{USER_CHANGELOG_ENTRY}\n")
+    _commit_all(project, "The author's changes")
+
+
+def _project_texts(project: Path) -> Iterator[tuple[str, str]]:
+    """Yield ``(relative path, text)`` for every text file in the project but ``.git``."""
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if ".git" in relative.parts or not path.is_file():
+            continue
+        try:
+            yield relative.as_posix(), path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+
+
+def _assert_merged_cleanly(project: Path) -> None:
+    marked = [
+        f"{name}:{number}: {line}"
+        for name, text in _project_texts(project)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.startswith(CONFLICT_MARKERS)
+    ]
+    assert not marked, "conflict markers left by the update:\n" + "\n".join(marked)
+    rejects = [p.relative_to(project).as_posix() for p in project.rglob("*.rej")]
+    assert not rejects, f"rejected hunks left by the update: {rejects}"
+
+
+@pytest.fixture(scope="module")
+def updated_project(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """A project copied from v1.0.0, changed by its author, updated to v1.1.0.
+
+    The author edits the task's model, a core file, the README and the CHANGELOG, deletes the
+    LICENSE and commits. Returns the project, its answers as copied and its CHANGELOG as the
+    author committed it; the update is left uncommitted, as copier leaves it.
+    """
+    project = _copy(template_repo, tmp_path_factory.mktemp("updated") / "project")
+    copied_answers = _answers(project)
+    _edit_the_project(project)
+    (project / "LICENSE").unlink()
+    _commit_all(project, "Delete the LICENSE")
+    changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    _update(project, vcs_ref=None)  # None: the latest tag, v1.1.0
+    return {"project": project, "copied_answers": copied_answers, "changelog": changelog}
+
+
+# --- copy ----------------------------------------------------------------------------------------
+
+
+def test_copy_records_the_tag_and_the_absolute_template(
+    updated_project: dict[str, Any], template_repo: Path
+) -> None:
+    answers = updated_project["copied_answers"]
+    assert answers["_commit"] == OLD
+    assert answers["_src_path"] == str(template_repo)
+    assert Path(answers["_src_path"]).is_absolute()
+    assert answers["project_name"] == DATA["project_name"]
+
+
+# --- update --------------------------------------------------------------------------------------
+
+
+def test_update_records_the_new_version(updated_project: dict[str, Any]) -> None:
+    answers = _answers(updated_project["project"])
+    assert answers["_commit"] == NEW
+    assert answers["project_name"] == DATA["project_name"]
+    assert answers["description"] == DATA["description"]
+
+
+def test_update_leaves_no_conflicts(updated_project: dict[str, Any]) -> None:
+    _assert_merged_cleanly(updated_project["project"])
+
+
+def test_update_keeps_the_authors_edits(updated_project: dict[str, Any]) -> None:
+    project = updated_project["project"]
+    model = (_task_dir(project) / "model.py").read_text(encoding="utf-8")
+    assert model.endswith(USER_FUNCTION)
+    registry = (project / "src" / LIBRARY / "core/registry.py").read_text(encoding="utf-8")
+    assert registry.endswith(USER_CORE_LINE)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert f"\n{USER_DESCRIPTION}\n" in readme
+    assert f"\n{DATA['description']}\n" not in readme
+
+
+def test_update_brings_the_template_changes(updated_project: dict[str, Any]) -> None:
+    project = updated_project["project"]
+    registry = (project / "src" / LIBRARY / "core/registry.py").read_text(encoding="utf-8")
+    assert registry.startswith('"""' + CORE_MARK)
+    model = (_task_dir(project) / "model.py").read_text(encoding="utf-8")
+    assert model.startswith('"""' + TASK_MARK)
+    assert README_ADDITION in (project / "README.md").read_text(encoding="utf-8")
+    upgrading = (project / NEW_FILE).read_text(encoding="utf-8")
+    assert upgrading.startswith(f"# Upgrading {DATA['project_name']}\n")
+
+
+def test_update_leaves_the_authors_changelog_alone(updated_project: dict[str, Any]) -> None:
+    # CHANGELOG.md is in `_skip_if_exists`: copier neither renders it over the author's file nor
+    # merges the template's changes into it.
+    project = updated_project["project"]
+    changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog == updated_project["changelog"]
+    assert USER_CHANGELOG_ENTRY in changelog
+    assert CHANGELOG_ADDITION not in changelog
+
+
+def test_update_leaves_its_changes_uncommitted(updated_project: dict[str, Any]) -> None:
+    status = _status(updated_project["project"])
+    assert f"?? {NEW_FILE}" in status
+    assert " M README.md" in status
+    assert "CHANGELOG.md" not in status
+
+
+def test_update_keeps_deleted_files_deleted(updated_project: dict[str, Any]) -> None:
+    assert not (updated_project["project"] / "LICENSE").exists()
+
+
+def test_update_to_the_same_version_changes_nothing(
+    updated_project: dict[str, Any], tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(updated_project["project"], project)
+    _commit_all(project, "Update to template v1.1.0")
+    assert _status(project) == ""
+    _update(project, vcs_ref=NEW)
+    assert _status(project) == ""
+    assert _answers(project)["_commit"] == NEW
+
+
+def test_update_with_a_custom_answers_file(template_repo: Path, tmp_path: Path) -> None:
+    # The answers file copier was told to use is the one it reads and rewrites. The author
+    # never touches this project's CHANGELOG, and still it keeps its first rendering:
+    # `_skip_if_exists` files are the author's from the first copy on.
+    custom = ".copier-answers.custom.yml"
+    project = _copy(template_repo, tmp_path / "project", answers_file=custom)
+    assert not (project / ".copier-answers.yml").exists()
+    assert _answers(project, custom)["_commit"] == OLD
+    changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    _update(project, answers_file=custom)
+    _assert_merged_cleanly(project)
+    assert _answers(project, custom)["_commit"] == NEW
+    assert not (project / ".copier-answers.yml").exists()
+    assert (project / NEW_FILE).is_file()
+    assert (project / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
+
+
+@pytest.mark.slow
+def test_update_recreates_a_deleted_changelog(template_repo: Path, tmp_path: Path) -> None:
+    # Unlike other files the author deletes (see test_update_keeps_deleted_files_deleted), a
+    # missing `_skip_if_exists` file is rendered afresh, from the new template, by an update.
+    project = _copy(template_repo, tmp_path / "project")
+    (project / "CHANGELOG.md").unlink()
+    _commit_all(project, "Delete the CHANGELOG")
+    _update(project)
+    _assert_merged_cleanly(project)
+    changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert CHANGELOG_ADDITION in changelog
+
+
+@pytest.mark.slow
+def test_update_conflicts_are_marked_inline(template_repo: Path, tmp_path: Path) -> None:
+    # The author and the template both change the core registry's first line: copier cannot
+    # merge that, and with conflict="inline" it leaves both versions between markers.
+    project = _copy(template_repo, tmp_path / "project")
+    _mark_first_line(project / "src" / LIBRARY / "core/registry.py", "[the author's] ")
+    _commit_all(project, "The author's docstring")
+    _update(project, conflict="inline")
+    registry = (project / "src" / LIBRARY / "core/registry.py").read_text(encoding="utf-8")
+    lines = registry.splitlines()
+    assert "<<<<<<< before updating" in lines
+    assert ">>>>>>> after updating" in lines
+    assert any(line.startswith('"""[the author\'s] ') for line in lines)
+    assert any(line.startswith('"""' + CORE_MARK) for line in lines)
+    assert not list(project.rglob("*.rej"))
+
+
+# --- recopy --------------------------------------------------------------------------------------
+
+
+def test_recopy_renders_afresh_with_the_same_answers(template_repo: Path, tmp_path: Path) -> None:
+    # `copier recopy` keeps the answers but discards the project's evolution: it renders the
+    # template again over the project (copier: "Update a subproject, keeping answers but
+    # discarding evolution"). Template files come back as the template renders them, files the
+    # template does not render stay, and `_skip_if_exists` files are still the author's.
+    data = {**DATA, "task_type": "regression"}
+    project = _copy(template_repo, tmp_path / "project", data)
+    _edit_the_project(project)
+    (project / "src" / LIBRARY / "core/keys.py").unlink()
+    (project / "src" / LIBRARY / "own.py").write_text("OWN = 1\n", encoding="utf-8")
+    _commit_all(project, "Delete a core file, add an own module")
+    changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+
+    copier.run_recopy(
+        project, defaults=True, overwrite=True, skip_answered=True, quiet=True, unsafe=False
+    )
+
+    answers = _answers(project)
+    assert answers["_commit"] == NEW  # vcs_ref=None: the latest tag
+    assert answers["task_type"] == "regression"
+    assert answers["project_name"] == DATA["project_name"]
+    # Every file but the CHANGELOG is what a fresh copy of v1.1.0 with these answers renders.
+    fresh = tmp_path / "fresh"
+    copier.run_copy(str(template_repo), fresh, data=data, vcs_ref=NEW, defaults=True, quiet=True)
+    fresh_files = dict(_project_texts(fresh))
+    project_files = dict(_project_texts(project))
+    assert project_files.pop("src/iris_tasks/own.py") == "OWN = 1\n"
+    assert project_files.pop("CHANGELOG.md") == changelog
+    fresh_files.pop("CHANGELOG.md")
+    assert project_files.keys() == fresh_files.keys()
+    differing = [name for name in fresh_files if project_files[name] != fresh_files[name]]
+    assert not differing, f"recopy left these files unlike a fresh copy: {differing}"
+    assert (project / "src" / LIBRARY / "core/keys.py").is_file()
+    model = (_task_dir(project) / "model.py").read_text(encoding="utf-8")
+    assert "user_helper" not in model
