@@ -191,7 +191,8 @@ class Task(LightningModule):
         }
         if not losses:
             raise ValueError(f"{type(self).__name__} has no loss_fn to train with.")
-        loss = sum(losses.values())
+        # One loss is used as it is: sum() would add it to 0, one more op per step to backprop.
+        loss = sum(losses.values()) if len(losses) > 1 else next(iter(losses.values()))
         log_kwargs = {"on_step": on_step, "on_epoch": True, "batch_size": batch_size}
         if len(losses) > 1:
             for name, value in losses.items():

@@ -5,12 +5,12 @@ Inputs from one kind of source; this class turns them into data loaders, splits 
 data, and exposes what the model needs to know (``num_features``, ``num_classes``, ``labels``...).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import torch
 from pytorch_lightning import LightningDataModule
-from torch.utils.data import DataLoader, Dataset, Subset, default_collate
+from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset, default_collate
 
 from .input import Input
 
@@ -21,12 +21,38 @@ DataModuleT = TypeVar("DataModuleT", bound="DataModule")
 STATISTICS_BATCH_SIZE = 4096
 """Samples per batch when a pass over the training data only gathers statistics."""
 
+SHUFFLE_CHUNK = 1024
+"""Indices that ``ShuffledOrder`` turns into Python integers at a time."""
+
 
 def collate(samples: Any) -> Any:
     """Batch samples, passing through batches that an ``ArrayInput`` already assembled."""
     if isinstance(samples, Mapping):
         return samples
     return default_collate(samples)
+
+
+class ShuffledOrder(RandomSampler):
+    """torch's ``RandomSampler`` without an epoch-long list of Python integers.
+
+    ``RandomSampler`` turns the permutation of the whole split into a Python list each epoch,
+    about 40 bytes per sample. This sampler draws the same permutation (from the same generator,
+    seeded the same way) and hands its indices out a chunk at a time, so the memory it holds does
+    not grow with the data. With ``replacement`` or ``num_samples`` it samples as its parent does.
+    """
+
+    def __iter__(self) -> Iterator[int]:
+        size = len(self.data_source)
+        if self.replacement or self.num_samples != size:
+            yield from super().__iter__()
+            return
+        generator = self.generator
+        if generator is None:  # as RandomSampler: a fresh generator seeded from torch's seed
+            seed = int(torch.empty((), dtype=torch.int64).random_().item())
+            generator = torch.Generator()
+            generator.manual_seed(seed)
+        for chunk in torch.randperm(size, generator=generator).split(SHUFFLE_CHUNK):
+            yield from chunk.tolist()
 
 
 class DataModule(LightningDataModule):
@@ -114,7 +140,7 @@ class DataModule(LightningDataModule):
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
+            sampler=ShuffledOrder(dataset) if shuffle else None,
             drop_last=drop_last,
             num_workers=self.num_workers,
             collate_fn=collate,
