@@ -1,0 +1,449 @@
+"""The answer matrix: derived from copier.yml, valid for copier, covering every value and pair.
+
+Coverage is computed here on its own terms: the values each question offers come from reading
+copier.yml with PyYAML and rendering templated choices with Jinja, and the answers each point
+ends up with come from copier itself (a ``pretend`` copy), not from the matrix's own
+bookkeeping. The tests that settle the real template's answers with copier (about a second
+per answer set) are marked ``slow``.
+"""
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+
+from generator import COPIER_FILE, TEMPLATE_ROOT, choice_values, is_computed
+from generator.matrix import Matrix, Point, build_matrix, select_points
+from generator.questionnaire import Questionnaire
+
+Label = tuple[Any, ...]
+"""One answer: ``(question, value)``, or ``(question, "+"/"-", choice)`` for a multiselect."""
+
+# --- An independent view of a template -------------------------------------------------------
+
+
+def copier_answers(template: Path, data: dict[str, Any], dest: Path) -> dict[str, Any]:
+    """Every question's answer as copier settles it (``pretend``: nothing is written)."""
+    worker = copier.run_copy(
+        str(template),
+        dest,
+        data=data,
+        vcs_ref="HEAD",
+        defaults=True,
+        pretend=True,
+        quiet=True,
+    )
+    return dict(worker.answers.combined)
+
+
+def offered_values(copier_file: Path, defaults: dict[str, Any]) -> dict[str, list[Any]]:
+    """Each choice or bool question's values, read from copier.yml; templated choices rendered
+    with every value of every static choice question (and every multiselect fully chosen)."""
+    config = yaml.safe_load(copier_file.read_text(encoding="utf-8"))
+    questions = {
+        name: q
+        for name, q in config.items()
+        if not name.startswith("_") and isinstance(q, dict) and not is_computed(q)
+    }
+    static = {
+        name: choice_values(q)
+        for name, q in questions.items()
+        if q.get("choices") and not isinstance(q["choices"], str)
+    }
+    env = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
+    offered: dict[str, list[Any]] = {}
+    for name, question in questions.items():
+        choices = question.get("choices")
+        if isinstance(choices, str):
+            values: list[Any] = []
+            everything = {m: static[m] for m in static if questions[m].get("multiselect")}
+            contexts = [{**defaults, **everything}]
+            for other, other_values in static.items():
+                if not questions[other].get("multiselect"):
+                    contexts += [{**defaults, **everything, other: v} for v in other_values]
+            for context in contexts:
+                rendered = yaml.safe_load(env.from_string(choices).render(context)) or []
+                items = rendered.values() if isinstance(rendered, dict) else rendered
+                values += [v for v in items if v not in values]
+            offered[name] = values
+        elif choices:
+            offered[name] = static[name]
+        elif question.get("type") == "bool" or isinstance(question.get("default"), bool):
+            offered[name] = [True, False]
+    return offered
+
+
+def factor_of(label: Label) -> tuple[Any, ...]:
+    """The factor a label belongs to: its question, or a multiselect's question and choice."""
+    return (label[0], label[2]) if len(label) == 3 else (label[0],)
+
+
+def labels_of(answers: dict[str, Any], offered: dict[str, list[Any]], multi: set[str]) -> set:
+    labels: set[Label] = set()
+    for name, values in offered.items():
+        if name in multi:
+            labels |= {(name, "+" if c in answers[name] else "-", c) for c in values}
+        elif answers[name] in values:
+            labels.add((name, answers[name]))
+    return labels
+
+
+def every_label(offered: dict[str, list[Any]], multi: set[str]) -> list[Label]:
+    labels: list[Label] = []
+    for name, values in offered.items():
+        if name in multi:
+            labels += [(name, sign, c) for c in values for sign in "+-"]
+        else:
+            labels += [(name, v) for v in values]
+    return labels
+
+
+def text(label: Label) -> str:
+    """A label as the matrix names it (``task_type=regression``, ``inputs+csv``)."""
+    return f"{label[0]}{label[1]}{label[2]}" if len(label) == 3 else f"{label[0]}={label[1]}"
+
+
+def uncovered(
+    point_labels: list[set[Label]], offered: dict[str, list[Any]], multi: set[str]
+) -> tuple[list[Label], list[tuple[Label, Label]]]:
+    """The values and the pairs of values of two factors that no point holds."""
+    covered_values = set().union(*point_labels)
+    covered_pairs = {
+        frozenset(pair) for labels in point_labels for pair in itertools.combinations(labels, 2)
+    }
+    labels = every_label(offered, multi)
+    values = [label for label in labels if label not in covered_values]
+    pairs = [
+        (a, b)
+        for a, b in itertools.combinations(labels, 2)
+        if factor_of(a) != factor_of(b) and frozenset((a, b)) not in covered_pairs
+    ]
+    return values, pairs
+
+
+def pair_data(pair: tuple[Label, Label], offered: dict[str, list[Any]]) -> dict[str, Any]:
+    """Answers that hold both labels and nothing else: the way to show a pair is refused."""
+    data: dict[str, Any] = {}
+    for label in pair:
+        if len(label) == 2:
+            data[label[0]] = label[1]
+            continue
+        name, sign, choice = label
+        current = data.get(name, [] if sign == "+" else list(offered[name]))
+        if sign == "+":
+            data[name] = [*current, choice]
+        else:
+            data[name] = [c for c in current if c != choice]
+    return data
+
+
+# --- The real template -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template's work tree as it is (what ``vcs_ref="HEAD"`` renders), outside git, so
+    each ``pretend`` copy skips copier's clone."""
+    root = tmp_path_factory.mktemp("template") / "template-copy"
+    root.mkdir()
+    shutil.copy2(COPIER_FILE, root / COPIER_FILE.name)
+    subdirectory = yaml.safe_load(COPIER_FILE.read_text(encoding="utf-8"))["_subdirectory"]
+    shutil.copytree(TEMPLATE_ROOT / subdirectory, root / subdirectory)
+    return root
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Matrix:
+    return build_matrix()
+
+
+@pytest.fixture(scope="module")
+def multiselects() -> set[str]:
+    config = yaml.safe_load(COPIER_FILE.read_text(encoding="utf-8"))
+    return {name for name, q in config.items() if isinstance(q, dict) and q.get("multiselect")}
+
+
+@pytest.fixture(scope="module")
+def settled(
+    matrix: Matrix, template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, dict[str, Any]]]:
+    """Each point's answers as copier settles them; copier raises for a refused point."""
+    where = tmp_path_factory.mktemp("pretend")
+    yield {
+        point.name: copier_answers(template, point.answers, where / point.name)
+        for point in matrix.points
+    }
+    shutil.rmtree(where, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_matrix_covers_every_value_and_every_pair(
+    matrix: Matrix, template: Path, settled: dict[str, dict[str, Any]], multiselects: set[str]
+) -> None:
+    offered = offered_values(COPIER_FILE, settled["defaults"])
+    # The template's choice questions and booleans all take part.
+    assert {"license", "task_type", "inputs", "backbones", "default_backbone"} <= set(offered)
+    point_labels = [labels_of(answers, offered, multiselects) for answers in settled.values()]
+    values, pairs = uncovered(point_labels, offered, multiselects)
+    assert values == []
+    infeasible = {frozenset(pair) for pair in matrix.infeasible}
+    assert [pair for pair in pairs if frozenset(map(text, pair)) not in infeasible] == []
+    # What the matrix calls infeasible, copier does refuse; and nothing else is left out.
+    assert len(pairs) == len(matrix.infeasible)
+    for pair in pairs:
+        with pytest.raises(ValueError):
+            copier_answers(template, pair_data(pair, offered), Path("/nonexistent/pretend"))
+
+
+@pytest.mark.slow
+def test_every_point_is_valid_and_no_multiselect_is_empty(
+    settled: dict[str, dict[str, Any]], multiselects: set[str]
+) -> None:
+    config = yaml.safe_load(COPIER_FILE.read_text(encoding="utf-8"))
+    for name, answers in settled.items():
+        assert answers["default_backbone"] in answers["backbones"], name
+        for question in multiselects:
+            if config[question].get("default"):
+                assert answers[question], (name, question)
+
+
+def test_points_answer_only_choice_and_bool_questions(matrix: Matrix) -> None:
+    config = yaml.safe_load(COPIER_FILE.read_text(encoding="utf-8"))
+    for point in matrix.points:
+        for name in point.answers:
+            question = config[name]
+            assert not is_computed(question), (point.name, name)
+            assert question.get("choices") or question.get("type") == "bool", (point.name, name)
+
+
+@pytest.mark.slow
+def test_defaults_and_all_on_points(
+    matrix: Matrix, settled: dict[str, dict[str, Any]], multiselects: set[str]
+) -> None:
+    assert matrix.points[0] == Point("defaults", "defaults", {})
+    assert matrix.point("all-on").kind == "all-on"
+    answers = settled["all-on"]
+    config = yaml.safe_load(COPIER_FILE.read_text(encoding="utf-8"))
+    env = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
+    for name in multiselects:
+        choices = config[name]["choices"]
+        if isinstance(choices, str):  # every choice offered with the point's other answers
+            choices = yaml.safe_load(env.from_string(choices).render(answers))
+        assert answers[name] == choice_values({"choices": choices}), name
+    for name, question in config.items():
+        if isinstance(question, dict) and question.get("type") == "bool":
+            if not is_computed(question):
+                assert answers[name] is True, name
+
+
+def test_point_names_are_short_and_unique(matrix: Matrix) -> None:
+    names = [point.name for point in matrix.points]
+    assert len(set(names)) == len(names)
+    assert names[:2] == ["defaults", "all-on"]
+    assert all(name == f"p{i:02d}" for i, name in enumerate(names[2:], start=1))
+    assert {point.kind for point in matrix.points[2:]} == {"pairwise"}
+
+
+def test_matrix_is_deterministic(matrix: Matrix) -> None:
+    assert build_matrix() == matrix
+    # Another process with another string hash seed derives the very same matrix.
+    seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator.matrix"],
+        cwd=TEMPLATE_ROOT,
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(completed.stdout) == matrix.to_json()
+
+
+def test_select_points(matrix: Matrix) -> None:
+    names = [p.name for p in select_points(matrix, "ci")]
+    assert names == ["defaults", "all-on", "p01", "p02"]
+    assert [p.name for p in select_points(matrix, "smoke")] == ["defaults", "all-on"]
+    assert [p.name for p in select_points(matrix, "defaults")] == ["defaults"]
+    assert select_points(matrix, "all") == list(matrix.points)
+    assert all(p.kind == "pairwise" for p in select_points(matrix, "pairwise"))
+    assert [p.name for p in select_points(matrix, "p03,defaults")] == ["p03", "defaults"]
+    assert [p.name for p in select_points(matrix, "all", limit=3)] == ["defaults", "all-on", "p01"]
+    with pytest.raises(ValueError, match="unknown subset or point 'p999'"):
+        select_points(matrix, "p999")
+
+
+# --- Fake templates ----------------------------------------------------------------------------
+
+EVERY_KIND = """\
+_subdirectory: template
+project_name:
+  type: str
+  default: demo
+  validator: "{% if not project_name %}required{% endif %}"
+epochs:
+  type: int
+  default: 3
+rate:
+  type: float
+  default: 0.1
+prefix:
+  type: str
+  when: false
+  default: "{{ project_name | upper }}"
+license:
+  type: str
+  help: label-to-value choices
+  choices:
+    "The MIT license": MIT
+    "Apache 2": Apache-2.0
+  default: MIT
+task_type:
+  type: str
+  choices: [classification, regression]
+  default: classification
+fast:
+  type: bool
+  default: false
+parts:
+  type: str
+  multiselect: true
+  choices: [a, b, c]
+  default: [a]
+  validator: "{% if not parts %}parts needs a choice{% endif %}"
+main_part:
+  type: str
+  choices: "{{ parts | to_yaml }}"
+  default: "{{ parts[0] }}"
+  validator: "{% if main_part not in parts %}main_part must be a chosen part{% endif %}"
+metrics:
+  type: str
+  multiselect: true
+  choices: >-
+    {{ ['f1', 'auroc'] if task_type == 'classification' else ['mae'] }}
+  default: []
+precision:
+  type: str
+  choices:
+    fp32: fp32
+    bf16:
+      value: bf16
+      validator: "{% if not fast %}bf16 needs fast{% endif %}"
+  default: fp32
+"""
+
+
+def fake_template(root: Path, copier_yml: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "copier.yml").write_text(copier_yml, encoding="utf-8")
+    (root / "template").mkdir(exist_ok=True)
+    (root / "template" / "answers.txt.jinja").write_text("{{ _copier_answers }}\n")
+    return root
+
+
+def covered_by_questionnaire(path: Path, matrix: Matrix) -> tuple[list, list]:
+    """Coverage of a fake template's matrix, with answers settled by copier itself."""
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    multi = {name for name, q in config.items() if isinstance(q, dict) and q.get("multiselect")}
+    settled = {
+        point.name: copier_answers(path.parent, point.answers, path.parent / "out" / point.name)
+        for point in matrix.points
+    }
+    offered = offered_values(path, settled["defaults"])
+    point_labels = [labels_of(answers, offered, multi) for answers in settled.values()]
+    values, pairs = uncovered(point_labels, offered, multi)
+    infeasible = {frozenset(pair) for pair in matrix.infeasible}
+    return values, [pair for pair in pairs if frozenset(map(text, pair)) not in infeasible]
+
+
+def test_every_kind_of_question(tmp_path: Path) -> None:
+    template = fake_template(tmp_path / "kinds", EVERY_KIND)
+    matrix = build_matrix(template / "copier.yml")
+    assert [f.name for f in matrix.factors] == [
+        "license",
+        "task_type",
+        "fast",
+        "parts[a]",
+        "parts[b]",
+        "parts[c]",
+        "main_part",
+        "metrics[f1]",
+        "metrics[auroc]",
+        "metrics[mae]",
+        "precision",
+    ]
+    for point in matrix.points:
+        # Free text keeps its default; computed questions are never answered.
+        assert not {"project_name", "epochs", "rate", "prefix"} & set(point.answers)
+        assert point.answers.get("parts", ["a"]) != []
+    assert covered_by_questionnaire(template / "copier.yml", matrix) == ([], [])
+    infeasible = {frozenset(pair) for pair in matrix.infeasible}
+    assert frozenset({"task_type=regression", "metrics+f1"}) in infeasible
+    assert frozenset({"fast=False", "precision=bf16"}) in infeasible
+    assert frozenset({"parts-b", "main_part=b"}) in infeasible
+    assert matrix.point("all-on").answers == {
+        "fast": True,
+        "parts": ["a", "b", "c"],
+        "metrics": ["f1", "auroc"],
+    }
+
+
+def test_matrix_follows_copier_yml(tmp_path: Path) -> None:
+    template = fake_template(tmp_path / "grows", EVERY_KIND)
+    before = build_matrix(template)
+    grown = EVERY_KIND.replace("choices: [a, b, c]", "choices: [a, b, c, d]") + textwrap.dedent(
+        """\
+        optimizer:
+          type: str
+          choices: [Adam, SGD, RMSprop]
+          default: Adam
+        """
+    )
+    (template / "copier.yml").write_text(grown, encoding="utf-8")
+    after = build_matrix(template)
+    assert after != before
+    assert "optimizer" in [f.name for f in after.factors]
+    assert "parts[d]" in [f.name for f in after.factors]
+    used = {point.answers.get("optimizer", "Adam") for point in after.points}
+    assert used == {"Adam", "SGD", "RMSprop"}
+    assert covered_by_questionnaire(template / "copier.yml", after) == ([], [])
+
+
+@pytest.mark.slow
+def test_questionnaire_agrees_with_copier(template: Path, tmp_path: Path) -> None:
+    questionnaire = Questionnaire.from_file()
+    cases: list[dict[str, Any]] = [
+        {},
+        {"task_type": "regression"},
+        {"library_name": "os"},
+        {"library_name": "Bad-Name"},
+        {"backbones": []},
+        {"default_backbone": "linear"},
+        {"backbones": ["linear"], "default_backbone": "linear"},
+        {"task_type": "regression", "extra_metrics": ["f1score"]},
+        {"inputs": "[csv, numpy]"},
+        {"license": "GPL"},
+        {"learning_rate": "1e-3"},
+        {"learning_rate": "abc"},
+    ]
+    for number, data in enumerate(cases):
+        evaluation = questionnaire.evaluate(data)
+        try:
+            answers = copier_answers(template, data, tmp_path / str(number))
+        except ValueError as refused:
+            assert evaluation.error is not None, (data, refused)
+            assert f"'{evaluation.error.question}'" in str(refused), (data, refused)
+            continue
+        assert evaluation.ok, (data, evaluation.error)
+        for name, value in evaluation.answers.items():
+            assert answers[name] == value, (data, name)
