@@ -1,0 +1,495 @@
+"""The ``flash-task`` command: ``new``, ``add`` and ``check``, on small fake templates.
+
+The fake templates render in a fraction of a second and their projects hold one trivial test,
+so these tests exercise the generator, not the real template (tests/test_render.py and
+tests/test_rendered_checks.py do that).
+"""
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator import TEMPLATE_ROOT, read_answers
+from generator.cli import build_parser, main
+from generator.render import default_vcs_ref, is_remote
+
+SETTINGS = """\
+_subdirectory: template
+_answers_file: >-
+  {{ '.copier-answers.yml' if new_library
+  else '.copier-answers.' ~ data_type ~ '-' ~ task_type ~ '.yml' }}
+_skip_if_exists:
+  - "src/{{ library_name }}/{{ data_type }}/__init__.py"
+_exclude:
+  - |-
+    {%- if not new_library %}
+    /pyproject.toml
+    /README.md
+    /src/{{ library_name }}/__init__.py
+    {%- endif %}
+"""
+
+NEW_LIBRARY_QUESTION = """\
+new_library:
+  type: bool
+  default: true
+"""
+
+QUESTIONS = """\
+project_name:
+  type: str
+  default: fake-lib
+  validator: >-
+    {% if not (project_name | regex_search('^[a-z][a-z0-9-]*$')) %}bad project_name
+    '{{ project_name }}'{% endif %}
+library_name:
+  type: str
+  default: "{{ project_name | replace('-', '_') }}"
+  validator: >-
+    {% if not (library_name | regex_search('^[a-z][a-z0-9_]*$')) %}library_name must be
+    a lowercase identifier; got '{{ library_name }}'.{% endif %}
+author_name:
+  type: str
+  default: Someone
+license:
+  type: str
+  choices: [MIT, BSD-3-Clause]
+  default: MIT
+{new_library}data_type:
+  type: str
+  default: template
+task_type:
+  type: str
+  choices:
+    "Classify things": classification
+    "Regress things": regression
+  default: classification
+inputs:
+  type: str
+  multiselect: true
+  choices: [numpy, sklearn]
+  default: [numpy]
+  validator: "{% if not inputs %}inputs needs at least one choice.{% endif %}"
+"""
+
+BROKEN_QUESTION = """\
+broken:
+  type: bool
+  default: false
+"""
+
+FILES = {
+    "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml -}}\n",
+    "README.md.jinja": "# {{ project_name }}\n\nBy {{ author_name }}, {{ license }}.\n",
+    "pyproject.toml.jinja": textwrap.dedent(
+        """\
+        [project]
+        name = "{{ project_name }}"
+        version = "0.1.0"
+
+        [tool.pytest.ini_options]
+        testpaths = ["tests"]
+        pythonpath = ["src"]
+        addopts = ["--import-mode=importlib"]
+        """
+    ),
+    "src/{{ library_name }}/__init__.py.jinja": '"""The {{ library_name }} library."""\n',
+    "src/{{ library_name }}/{{ data_type }}/__init__.py.jinja": '"""{{ data_type }} tasks."""\n',
+    "src/{{ library_name }}/{{ data_type }}/{{ task_type }}/__init__.py.jinja": (
+        '"""The {{ task_type }} task."""\n\nINPUTS = {{ inputs | tojson }}\n'
+    ),
+    "tests/{{ data_type }}/{{ task_type }}/test_{{ data_type }}_{{ task_type }}.py.jinja": (
+        "def test_{{ task_type }}():\n"
+        "    assert {{ 'False' if broken | default(false) else 'True' }}\n"
+    ),
+    "examples/{{ data_type }}_{{ task_type }}.py.jinja": 'print("{{ task_type }}")\n',
+}
+
+
+def make_template(root: Path, broken: bool = False, new_library: bool = True) -> Path:
+    """Write a small copier template into ``root``: a library with one task per rendering."""
+    root.mkdir(parents=True, exist_ok=True)
+    if new_library:
+        config = SETTINGS + QUESTIONS.replace("{new_library}", NEW_LIBRARY_QUESTION)
+    else:  # a template that renders whole libraries only
+        config = "_subdirectory: template\n" + QUESTIONS.replace("{new_library}", "")
+    config += BROKEN_QUESTION if broken else ""
+    (root / "copier.yml").write_text(config, encoding="utf-8")
+    for name, text in FILES.items():
+        path = root / "template" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    return make_template(tmp_path / "fake-template")
+
+
+# --- flash-task new ----------------------------------------------------------------------------
+
+
+def test_new_renders_and_prints_next_steps(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(template), "-d", "task_type=regression"]
+    assert main(argv) == 0
+    assert (dest / "src/fake_lib/template/regression/__init__.py").is_file()
+    assert read_answers(dest)["task_type"] == "regression"
+    out = capsys.readouterr().out.splitlines()
+    assert f"  cd {dest}" in out
+    assert "  pip install -e '.[test]'" in out
+    assert "  pytest" in out
+    assert "  python examples/template_regression.py" in out
+
+
+def test_new_takes_multiselect_answers_comma_separated(template: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template), "-d", "inputs=sklearn,numpy"]) == 0
+    assert read_answers(dest)["inputs"] == ["numpy", "sklearn"]
+
+
+def test_new_refused_answer_exits_2_writes_nothing(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(template), "-d", "library_name=Bad-Name"]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: library_name: library_name must be a lowercase identifier")
+    assert "Bad-Name" in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert not dest.exists()
+
+
+def test_new_invalid_choice_exits_2(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template), "-d", "license=GPL"]) == 2
+    assert capsys.readouterr().err.startswith("error: license: ")
+    assert not dest.exists()
+
+
+def test_new_refuses_conflicts_before_writing_anything(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    (dest / "src/fake_lib").mkdir(parents=True)
+    (dest / "README.md").write_text("my own readme\n")
+    (dest / "src/fake_lib/__init__.py").write_text('"""Mine."""\n')
+    (dest / "notes.txt").write_text("unrelated\n")
+    before = snapshot(dest)
+    assert main(["new", str(dest), "--template", str(template)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: ")
+    assert "README.md" in err and "src/fake_lib/__init__.py" in err
+    assert "--overwrite" in err
+    assert "notes.txt" not in err
+    assert snapshot(dest) == before
+
+
+def test_new_into_a_non_empty_dir_without_conflicts(template: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "lib"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("unrelated\n")
+    # Identical files are no conflict either.
+    (dest / "README.md").write_text("# fake-lib\n\nBy Someone, MIT.\n")
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    assert (dest / "notes.txt").read_text() == "unrelated\n"
+    assert (dest / "pyproject.toml").is_file()
+
+
+def test_new_overwrite_replaces_conflicts(template: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "lib"
+    dest.mkdir()
+    (dest / "README.md").write_text("my own readme\n")
+    assert main(["new", str(dest), "--template", str(template), "--overwrite"]) == 0
+    assert (dest / "README.md").read_text().startswith("# fake-lib")
+
+
+@pytest.mark.parametrize("flag", ["--dry-run", "--pretend"])
+def test_new_dry_run_writes_nothing(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template), flag]) == 0
+    assert not dest.exists()
+    out = capsys.readouterr().out
+    assert "nothing was written" in out
+    assert "create    src/fake_lib/template/classification/__init__.py" in out
+    assert "create    .copier-answers.yml" in out
+
+
+def test_new_dry_run_reports_conflicts(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    dest.mkdir()
+    (dest / "README.md").write_text("mine\n")
+    before = snapshot(dest)
+    assert main(["new", str(dest), "--template", str(template), "--dry-run"]) == 1
+    out, err = capsys.readouterr()
+    assert "overwrite README.md" in out
+    assert "would refuse" in err
+    assert snapshot(dest) == before
+
+
+def test_new_renders_a_local_template_at_head_with_uncommitted_edits(
+    template: Path, tmp_path: Path
+) -> None:
+    git(template, "init", "-q")
+    git(template, "add", ".")
+    git(template, "commit", "-qm", "fake template")
+    readme = template / "template/README.md.jinja"
+    readme.write_text("# {{ project_name }} (uncommitted edit)\n")
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    assert (dest / "README.md").read_text() == "# fake-lib (uncommitted edit)\n"
+
+
+def test_new_renders_a_remote_template_at_its_latest_tag(template: Path, tmp_path: Path) -> None:
+    git(template, "init", "-q")
+    git(template, "add", ".")
+    git(template, "commit", "-qm", "v1")
+    git(template, "tag", "v1.0.0")
+    (template / "template/README.md.jinja").write_text("# {{ project_name }} after the tag\n")
+    git(template, "commit", "-qam", "after v1")
+    url = f"git+file://{template}"
+    assert is_remote(url)
+    assert default_vcs_ref(url) is None
+    assert default_vcs_ref(template) == "HEAD"
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", url]) == 0
+    assert (dest / "README.md").read_text().startswith("# fake-lib\n")
+    assert read_answers(dest)["_commit"] == "v1.0.0"
+
+
+# --- flash-task add ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def library(template: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(template), "-d", "project_name=my-lib"]
+    argv += ["-d", "license=BSD-3-Clause"]
+    assert main(argv) == 0
+    return dest
+
+
+def test_add_renders_another_task_into_the_library(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    readme = (library / "README.md").read_bytes()
+    argv = ["add", str(library), "-d", "data_type=tabular", "-d", "task_type=regression"]
+    assert main(argv) == 0
+    answers = read_answers(library, ".copier-answers.tabular-regression.yml")
+    assert answers["new_library"] is False
+    # Shared answers come from the library's own answers file.
+    assert (answers["project_name"], answers["library_name"]) == ("my-lib", "my_lib")
+    assert answers["license"] == "BSD-3-Clause"
+    assert (library / "src/my_lib/tabular/regression/__init__.py").is_file()
+    assert (library / "src/my_lib/template/classification/__init__.py").is_file()
+    assert (library / "README.md").read_bytes() == readme
+    assert read_answers(library)["task_type"] == "classification"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Added the tabular/regression task to ")
+    assert f"  cd {library}" in out
+    assert "  pytest" in out
+    assert "  python examples/tabular_regression.py" in out
+
+
+def test_add_a_second_task_of_the_same_data_type(library: Path) -> None:
+    assert main(["add", str(library), "-d", "task_type=regression"]) == 0
+    assert (library / ".copier-answers.template-regression.yml").is_file()
+    assert (library / "src/my_lib/template/regression/__init__.py").is_file()
+
+
+def test_add_refuses_a_duplicate_task(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["add", str(library), "-d", "data_type=tabular"]
+    assert main(argv) == 0
+    before = snapshot(library)
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "already has a tabular/classification task" in err
+    assert ".copier-answers.tabular-classification.yml" in err
+    assert snapshot(library) == before
+
+
+def test_add_refuses_the_library_s_own_first_task(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(library)
+    capsys.readouterr()
+    assert main(["add", str(library)]) == 1
+    err = capsys.readouterr().err
+    assert "already has a template/classification task: src/my_lib/template/classification" in err
+    assert snapshot(library) == before
+
+
+def test_add_refuses_a_directory_that_is_no_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["add", str(tmp_path)]) == 1
+    assert "is not a rendered library" in capsys.readouterr().err
+
+
+def test_add_refused_answer_exits_2(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(library)
+    capsys.readouterr()
+    assert main(["add", str(library), "-d", "task_type=segmentation"]) == 2
+    assert capsys.readouterr().err.startswith("error: task_type: ")
+    assert snapshot(library) == before
+
+
+def test_add_dry_run_writes_nothing(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(library)
+    capsys.readouterr()
+    assert main(["add", str(library), "-d", "data_type=tabular", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "create    .copier-answers.tabular-classification.yml" in out
+    assert "create    src/my_lib/tabular/classification/__init__.py" in out
+    assert "flash-task-add" not in out
+    assert snapshot(library) == before
+
+
+def test_add_needs_a_template_with_new_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = make_template(tmp_path / "old-template", new_library=False)
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    capsys.readouterr()
+    assert main(["add", str(dest), "-d", "data_type=tabular"]) == 1
+    assert "has no new_library question" in capsys.readouterr().err
+
+
+# --- flash-task check --------------------------------------------------------------------------
+
+
+def test_check_lists_the_points(template: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--template", str(template), "--list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names[:2] == ["defaults", "all-on"]
+    assert names[2] == "p01"
+
+
+def test_check_passes_prints_the_table_and_writes_json(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.json"
+    keep = tmp_path / "kept"
+    argv = ["check", "--template", str(template), "--jobs", "2", "--json", str(report)]
+    assert main([*argv, "--keep", str(keep)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "point",
+        "render",
+        "jinja",
+        "lint",
+        "format",
+        "tests",
+        "seconds",
+        "answers",
+    ]
+    data = json.loads(report.read_text())
+    assert data["ok"] is True
+    names = [point["name"] for point in data["points"]]
+    assert names[:2] == ["defaults", "all-on"]
+    for point in data["points"]:
+        row = next(line for line in lines if line.split()[0] == point["name"])
+        assert row.split()[1:6] == ["✓"] * 5
+        assert set(point["results"]) == {"render", "jinja", "lint", "format", "tests"}
+        assert (keep / point["name"] / ".copier-answers.yml").is_file()
+    assert "points passed" in out
+    # A new_library=false point is a task added to a library that holds another task.
+    added = [p for p in data["points"] if p["answers"].get("new_library") is False]
+    assert added
+    kept = keep / added[0]["name"]
+    assert len(list(kept.glob(".copier-answers.*.yml"))) == 1
+    assert len(list((kept / "src/fake_lib/template").iterdir())) >= 2
+
+
+def test_check_fails_when_a_check_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = make_template(tmp_path / "broken-template", broken=True)
+    report = tmp_path / "report.json"
+    argv = ["check", "--template", str(template), "--subset", "smoke", "--jobs", "1"]
+    assert main([*argv, "--checks", "tests,jinja", "--json", str(report)]) == 1
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    assert rows["point"][:4] == ["point", "render", "jinja", "tests"]
+    assert rows["defaults"][1:4] == ["✓", "✓", "✓"]
+    assert rows["all-on"][1:4] == ["✓", "✓", "✗"]
+    assert "--- all-on: tests failed" in out
+    data = json.loads(report.read_text())
+    assert data["ok"] is False
+    assert data["checks"] == ["jinja", "tests"]
+    failed = data["points"][1]
+    assert (failed["name"], failed["ok"]) == ("all-on", False)
+    assert failed["answers"] == {"inputs": ["numpy", "sklearn"], "broken": True}
+    assert "1 failed" in failed["results"]["tests"]["output"]
+
+
+def test_check_reports_a_failed_rendering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = make_template(tmp_path / "bad-template")
+    (template / "template/bad.txt.jinja").write_text("{{ undefined_thing.attribute }}\n")
+    assert main(["check", "--template", str(template), "--subset", "defaults"]) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("defaults"))
+    assert row.split()[1:6] == ["✗", "-", "-", "-", "-"]
+
+
+def test_check_points_limit_and_bad_usage(
+    template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--template", str(template), "--points", "1", "--list"]) == 0
+    assert capsys.readouterr().out.split() == ["defaults", "(defaults)"]
+    assert main(["check", "--template", str(template), "--subset", "nope"]) == 2
+    assert "unknown subset or point 'nope'" in capsys.readouterr().err
+    assert main(["check", "--template", str(template), "--checks", "lint,typos"]) == 2
+    assert "typos" in capsys.readouterr().err
+
+
+def test_parser_has_every_subcommand() -> None:
+    help_text = build_parser().format_help()
+    for command in ("new", "add", "check"):
+        assert command in help_text
+
+
+def test_the_real_template_s_ci_subset_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--template", str(TEMPLATE_ROOT), "--subset", "ci", "--list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == ["defaults", "all-on", "p01", "p02"]
