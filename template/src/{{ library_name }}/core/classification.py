@@ -55,7 +55,7 @@ class ClassificationTask(Task):
         if labels is not None and len(labels) != num_classes:
             raise ValueError(f"Got {len(labels)} labels for num_classes={num_classes}.")
         self.num_classes = num_classes
-        self.labels = list(labels) if labels is not None else None
+        self.labels = [str(label) for label in labels] if labels is not None else None
         self.multi_label = multi_label
         if loss_fn is None:
             loss_fn = (
