@@ -400,7 +400,11 @@ def _check(args: argparse.Namespace) -> int:
     vcs_ref = _vcs_ref(args, args.template)
     start = time.perf_counter()
     with local_template(args.template, vcs_ref) as (root, ref, origin):
-        matrix = build_matrix(copier_file(root))
+        try:
+            matrix = build_matrix(copier_file(root))
+        except (OSError, ValueError) as error:  # no copier.yml, or it refuses its defaults
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_FAILED
         try:
             points = select_points(matrix, args.subset, args.points)
         except ValueError as error:

@@ -493,3 +493,35 @@ def test_the_real_template_s_ci_subset_is_listed(capsys: pytest.CaptureFixture[s
     assert main(["check", "--template", str(TEMPLATE_ROOT), "--subset", "ci", "--list"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == ["defaults", "all-on", "p01", "p02"]
+
+
+def test_check_a_remote_template_at_its_latest_tag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = make_template(tmp_path / "remote-template")
+    git(template, "init", "-q")
+    git(template, "add", ".")
+    git(template, "commit", "-qm", "good")
+    git(template, "tag", "v1.0.0")
+    test_file = next(name for name in FILES if name.startswith("tests/"))
+    (template / "template" / test_file).write_text("def test_broken():\n    assert False\n")
+    git(template, "commit", "-qam", "broken after the tag")
+    url = f"git+file://{template}"
+    report = tmp_path / "report.json"
+    argv = ["check", "--template", url, "--subset", "defaults", "--checks", "tests"]
+    assert main([*argv, "--json", str(report)]) == 0
+    data = json.loads(report.read_text())
+    assert (data["template"], data["vcs_ref"]) == (url, "v1.0.0")
+    assert main([*argv, "--vcs-ref", "HEAD"]) == 1
+    assert "test_broken" in capsys.readouterr().out
+
+
+def test_check_refuses_a_template_that_refuses_its_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = make_template(tmp_path / "strict-template")
+    config = template / "copier.yml"
+    config.write_text(config.read_text().replace("default: fake-lib", "default: Fake-Lib"))
+    assert main(["check", "--template", str(template), "--list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: The template refuses its own defaults: project_name: ")
