@@ -194,10 +194,11 @@ class Task(LightningModule):
         # One loss is used as it is: sum() would add it to 0, one more op per step to backprop.
         loss = sum(losses.values()) if len(losses) > 1 else next(iter(losses.values()))
         log_kwargs = {"on_step": on_step, "on_epoch": True, "batch_size": batch_size}
+        # Losses are averaged over every process, so that each one monitors the same value.
         if len(losses) > 1:
             for name, value in losses.items():
-                self.log(f"{stage}_{name}", value, sync_dist=not on_step, **log_kwargs)
-        self.log(f"{stage}_loss", loss, prog_bar=True, sync_dist=not on_step, **log_kwargs)
+                self.log(f"{stage}_{name}", value, sync_dist=True, **log_kwargs)
+        self.log(f"{stage}_loss", loss, prog_bar=True, sync_dist=True, **log_kwargs)
         metrics: nn.ModuleDict = getattr(self, f"{stage}_metrics")
         preds, target = self.to_metrics_format(output, y)
         for name, metric in metrics.items():

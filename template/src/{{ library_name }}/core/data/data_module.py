@@ -5,6 +5,7 @@ Inputs from one kind of source; this class turns them into data loaders, splits 
 data, and exposes what the model needs to know (``num_features``, ``num_classes``, ``labels``...).
 """
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -149,8 +150,10 @@ class DataModule(LightningDataModule):
         )
 
     def _train_dataloader(self) -> DataLoader:
-        size = len(self.train_dataset)
-        # A last batch of one sample breaks BatchNorm in training, so it is dropped.
+        # A last batch of one sample breaks BatchNorm in training, so it is dropped. Under
+        # distributed training each process reads its own share of the data.
+        processes = self.trainer.world_size if self.trainer is not None else 1
+        size = math.ceil(len(self.train_dataset) / processes)
         lonely_last_batch = size > self.batch_size and size % self.batch_size == 1
         return self._loader(self.train_dataset, shuffle=True, drop_last=lonely_last_batch)
 
