@@ -1,0 +1,400 @@
+"""Bad answers are refused before anything is written; free text renders safely (issue #5).
+
+Every bad answer in :data:`CASES` is given three ways — to copier's own API, to the generator's
+``render`` and to ``flash-task new`` — and each must refuse it, name the question, and leave the
+destination missing. A refusal renders nothing, so each costs one clone of the template.
+
+Free text (``description``, ``author_name``) with quotes, backslashes, a newline, Jinja markers
+and non-ASCII must render into valid TOML, Markdown and Python that passes ruff.
+"""
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+from copier.errors import CopierError
+from jinja2.utils import htmlsafe_json_dumps
+
+from generator import (
+    TEMPLATE_ROOT,
+    AnswerError,
+    read_answers,
+    render,
+    ruff_check,
+    ruff_format,
+)
+from generator.cli import main
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 reads TOML with tomli, when installed
+    tomllib = pytest.importorskip("tomli")
+
+# --- the bad answers ---------------------------------------------------------------------------
+
+IDENTIFIER = "must be a lowercase Python identifier"
+PASCAL_CASE = "must be a PascalCase Python identifier"
+KEYWORD = "must not be a Python keyword"
+SHADOWS = "would shadow the package of that name"
+NOT_IN = "is not in"
+
+
+def case(kind: str, question: str, fragment: str, label: str = "", **data: Any) -> Any:
+    """One bad answer set: the question it must be refused for and a fragment of the message.
+
+    Args:
+        kind: The class of bad answer, which starts the test id.
+        question: The question that must be named.
+        fragment: Text the refusal's message must hold (whitespace-normalized).
+        label: The test id's tail; defaults to ``question=value`` of the refused answer.
+        **data: The answers to give.
+    """
+    label = label or f"{question}={data[question]!r}"
+    return pytest.param(question, fragment, data, id=f"{kind}:{label}")
+
+
+CASES = [
+    # Not a valid identifier.
+    case("identifier", "library_name", IDENTIFIER, library_name="Bad-Name"),
+    case("identifier", "library_name", IDENTIFIER, library_name="1abc"),
+    case("identifier", "data_type", IDENTIFIER, data_type="my-data"),
+    case("identifier", "model_class", PASCAL_CASE, model_class="lowercase"),
+    case("identifier", "model_class", PASCAL_CASE, model_class="Has Space"),
+    # Path separators and parent directories, which would render outside src/.
+    *(
+        case("path", question, IDENTIFIER, **{question: value})
+        for question in ("library_name", "data_type")
+        for value in ("a/b", "..", "../evil")
+    ),
+    # Empty answers.
+    case("empty", "library_name", IDENTIFIER, library_name=""),
+    case("empty", "data_type", IDENTIFIER, data_type=""),
+    case("empty", "model_class", PASCAL_CASE, model_class=""),
+    case("empty", "author_name", "author_name must not be empty", author_name="  "),
+    # Python keywords.
+    case("keyword", "library_name", KEYWORD, library_name="class"),
+    case("keyword", "data_type", KEYWORD, data_type="import"),
+    case("keyword", "model_class", KEYWORD, model_class="None"),
+    case("keyword", "model_class", KEYWORD, model_class="True"),
+    # Names of the standard library and of the stack.
+    *(
+        case("reserved", "library_name", SHADOWS, library_name=name)
+        for name in ("json", "torch", "numpy", "sklearn", "pytorch_lightning", "os")
+    ),
+    # Collisions with the library's own packages and the task's other classes.
+    case("collision", "data_type", "is taken by the library's own", data_type="core"),
+    case("collision", "data_type", "is taken by the library's own", data_type="tests"),
+    case(
+        "collision",
+        "model_class",
+        "is the name of the task's data module",
+        data_type="template",
+        model_class="TemplateData",
+    ),
+    case(
+        "collision",
+        "model_class",
+        "is the name of the task's data module",
+        data_type="tabular",
+        model_class="TabularData",
+    ),
+    *(
+        case("collision", "model_class", "is the name of a core class", model_class=name)
+        for name in ("Trainer", "Task", "DataModule")
+    ),
+    case("collision", "model_class", "must not end in 'Input'", model_class="TemplateInput"),
+    # A default backbone that is not among the chosen backbones.
+    case("backbone", "default_backbone", f"'linear' {NOT_IN}", default_backbone="linear"),
+    case(
+        "backbone",
+        "default_backbone",
+        f"'mlp-128' {NOT_IN}",
+        label="backbones=['linear'],default_backbone='mlp-128'",
+        backbones=["linear"],
+        default_backbone="mlp-128",
+    ),
+    # Invalid choices.
+    case("choice", "task_type", f"'segmentation' {NOT_IN}", task_type="segmentation"),
+    case("choice", "inputs", f"'parquet' {NOT_IN}", inputs=["parquet"]),
+    # Too long.
+    case(
+        "too-long",
+        "library_name",
+        "at most 30 characters",
+        "library_name=31",
+        library_name="a" * 31,
+    ),
+    case("too-long", "data_type", "at most 20 characters", "data_type=21", data_type="a" * 21),
+    case(
+        "too-long",
+        "model_class",
+        "at most 40 characters",
+        "model_class=41",
+        model_class="M" + "a" * 40,
+    ),
+    # Not a usable learning rate.
+    case("learning-rate", "learning_rate", "must be a positive number", learning_rate="abc"),
+    case("learning-rate", "learning_rate", "must be a positive number", learning_rate="-1"),
+    case("learning-rate", "learning_rate", "must be above 0", learning_rate="0"),
+    # Not a module path.
+    case("module", "core_import", "must be a dotted module path", core_import="not a module"),
+    # A command line needs an input it can name.
+    case(
+        "cli",
+        "cli",
+        "cli needs an input that a command line can name",
+        label="cli=True,inputs=['tensor']",
+        cli=True,
+        inputs=["tensor"],
+    ),
+    # Not a distribution name.
+    case(
+        "project",
+        "project_name",
+        "lowercase letters, digits and single dashes",
+        project_name="Bad_Name",
+    ),
+]
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace, as messages folded from YAML break lines anywhere."""
+    return " ".join(text.split())
+
+
+def cli_args(data: dict[str, Any]) -> list[str]:
+    """Spell answers as ``flash-task`` ``--data`` arguments (lists comma-separated)."""
+    args = []
+    for key, value in data.items():
+        if isinstance(value, bool):
+            value = str(value).lower()
+        elif isinstance(value, list):
+            value = ",".join(value)
+        args += ["--data", f"{key}={value}"]
+    return args
+
+
+# Each way of giving the answers returns the refusal's message, having checked that it names
+# the question as that way promises to.
+Refuse = Callable[[Path, dict[str, Any], str, pytest.CaptureFixture[str]], str]
+
+
+def refused_by_copier(
+    dest: Path, data: dict[str, Any], question: str, capsys: pytest.CaptureFixture[str]
+) -> str:
+    with pytest.raises(ValueError) as refused:
+        copier.run_copy(
+            str(TEMPLATE_ROOT),
+            dest,
+            data=data,
+            defaults=True,
+            vcs_ref="HEAD",
+            unsafe=False,
+            quiet=True,
+        )
+    message = str(refused.value)
+    assert f"'{question}'" in message
+    return message
+
+
+def refused_by_render(
+    dest: Path, data: dict[str, Any], question: str, capsys: pytest.CaptureFixture[str]
+) -> str:
+    with pytest.raises(AnswerError) as refused:
+        render(dest, data)
+    assert refused.value.question == question
+    assert "\n" not in refused.value.message
+    return refused.value.message
+
+
+def refused_by_cli(
+    dest: Path, data: dict[str, Any], question: str, capsys: pytest.CaptureFixture[str]
+) -> str:
+    capsys.readouterr()
+    assert main(["new", str(dest), "--defaults", *cli_args(data)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {question}: ")
+    assert err.count("\n") == 1 and err.endswith("\n")
+    return err
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [refused_by_copier, refused_by_render, refused_by_cli],
+    ids=["copier", "render", "cli"],
+)
+@pytest.mark.parametrize(("question", "fragment", "data"), CASES)
+def test_bad_answer_is_refused_before_anything_is_written(
+    refuse: Refuse,
+    question: str,
+    fragment: str,
+    data: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dest = tmp_path / "project"
+    message = refuse(dest, data, question, capsys)
+    assert fragment in one_line(message)
+    assert not dest.exists()
+
+
+# --- existing files ----------------------------------------------------------------------------
+
+USER_README = "# My notes\n\nWritten by hand; not the template's.\n"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def dest_with_readme(tmp_path: Path) -> Path:
+    dest = tmp_path / "project"
+    dest.mkdir()
+    (dest / "README.md").write_text(USER_README, encoding="utf-8")
+    return dest
+
+
+def test_copier_api_does_not_overwrite_a_user_file(dest_with_readme: Path) -> None:
+    # Without a terminal copier cannot ask whether to overwrite, so it raises. It may have
+    # written other files by then; `flash-task new` plans first to write nothing at all.
+    with pytest.raises(CopierError):
+        copier.run_copy(
+            str(TEMPLATE_ROOT),
+            dest_with_readme,
+            defaults=True,
+            vcs_ref="HEAD",
+            unsafe=False,
+            quiet=True,
+            overwrite=False,
+        )
+    assert (dest_with_readme / "README.md").read_text(encoding="utf-8") == USER_README
+
+
+def test_cli_new_refuses_a_user_file_before_writing_anything(
+    dest_with_readme: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(dest_with_readme)
+    capsys.readouterr()
+    assert main(["new", str(dest_with_readme), "--defaults"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert "README.md" in err
+    assert snapshot(dest_with_readme) == before
+
+
+# --- free text ---------------------------------------------------------------------------------
+
+TEXTS = (
+    'He said "hi" \\ {{ x }}\nnaïve — ünïcode',
+    'O\'Brien "Bob" \\ {% raw %}',
+)
+JINJA_OPENERS = ("{{", "{%")
+
+
+@pytest.fixture(
+    scope="module",
+    params=[TEXTS, TEXTS[::-1]],
+    ids=["description-has-newline", "author-has-newline"],
+)
+def free_text(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """The template rendered with awkward free text, and those answers."""
+    description, author_name = request.param
+    answers = {"description": description, "author_name": author_name}
+    return render(tmp_path_factory.mktemp("free-text") / "project", answers), answers
+
+
+def project_files(project: Path) -> Iterator[Path]:
+    """Every rendered file but copier's answers files, which are YAML that copier writes."""
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and not path.name.startswith(".copier-answers"):
+            yield path
+
+
+def spellings(text: str) -> set[str]:
+    """How a rendered file may spell an answer: as typed, folded, or escaped as a string."""
+    forms = {text, one_line(text)}
+    for form in list(forms):
+        forms.add(json.dumps(form)[1:-1])
+        forms.add(json.dumps(form, ensure_ascii=False)[1:-1])
+        forms.add(str(htmlsafe_json_dumps(form))[1:-1])  # Jinja's tojson
+    return forms
+
+
+def test_free_text_round_trips_through_toml(free_text: tuple[Path, dict[str, str]]) -> None:
+    project, answers = free_text
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    # The description is folded onto one line by design; the author's name is kept exactly.
+    assert pyproject["project"]["description"] == one_line(answers["description"])
+    assert pyproject["project"]["authors"][0]["name"] == answers["author_name"]
+
+
+def test_free_text_is_recorded_exactly(free_text: tuple[Path, dict[str, str]]) -> None:
+    project, answers = free_text
+    recorded = read_answers(project)
+    assert {key: recorded[key] for key in answers} == answers
+
+
+def test_free_text_appears_in_the_markdown_and_license(
+    free_text: tuple[Path, dict[str, str]],
+) -> None:
+    project, answers = free_text
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# flash-tasks\n\n")
+    assert answers["description"] in readme
+    assert answers["author_name"] in (project / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_free_text_leaves_python_that_compiles(free_text: tuple[Path, dict[str, str]]) -> None:
+    project, _ = free_text
+    sources = [
+        path for top in ("src", "tests", "examples") for path in (project / top).rglob("*.py")
+    ]
+    assert sources
+    for path in sources:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+@pytest.mark.parametrize("check", [ruff_check, ruff_format], ids=["ruff-check", "ruff-format"])
+def test_free_text_passes_ruff(
+    free_text: tuple[Path, dict[str, str]], check: Callable[[Path], Any]
+) -> None:
+    project, _ = free_text
+    result = check(project)
+    if not result.ok:
+        pytest.fail(str(result), pytrace=False)
+
+
+def test_free_text_jinja_markers_come_only_from_the_answers(
+    free_text: tuple[Path, dict[str, str]],
+) -> None:
+    project, answers = free_text
+    forms = sorted(set().union(*map(spellings, answers.values())), key=len, reverse=True)
+    found = []
+    for path in project_files(project):
+        relative = path.relative_to(project).as_posix()
+        if any(marker in relative for marker in JINJA_OPENERS):
+            found.append(f"{relative}: unrendered file name")
+        text = path.read_text(encoding="utf-8")
+        for form in forms:
+            text = text.replace(form, "\0")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if any(marker in line for marker in JINJA_OPENERS):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+    # The answers' own markers did reach the rendering, so the check above had work to do.
+    rendered = "".join(path.read_text(encoding="utf-8") for path in project_files(project))
+    assert "{{ x }}" in rendered and "{% raw %}" in rendered
