@@ -14,6 +14,7 @@ The public API::
 from .checks import (
     CheckResult,
     leftover_jinja,
+    package_build,
     pytest_run,
     ruff_check,
     ruff_format,
@@ -72,6 +73,7 @@ __all__ = [
     "leftover_jinja",
     "load_config",
     "load_questions",
+    "package_build",
     "plan_task",
     "preview",
     "pytest_run",

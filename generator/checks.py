@@ -8,7 +8,9 @@ report every failure at once. Ruff and pytest run in subprocesses with this inte
 import os
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -171,6 +173,38 @@ def ruff_format(project: str | Path) -> CheckResult:
     """
     command = [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "--diff", "."]
     return _run("ruff format", command, Path(project))
+
+
+def package_build(project: str | Path, timeout: float | None = 900) -> CheckResult:
+    """Build the project's wheel as ``pip install`` would, and check what it holds.
+
+    pip builds in an isolated environment from the project's own ``[build-system]``, so this
+    proves the packaging metadata is valid and that the import package and its ``py.typed``
+    end up in the wheel. The wheel goes to a scratch directory; nothing is installed.
+
+    Args:
+        project: The rendered project's directory.
+        timeout: Seconds before the build is stopped and counted as failed.
+
+    Returns:
+        A result that passed when the wheel was built and holds a Python package.
+    """
+    with tempfile.TemporaryDirectory(prefix="flash-task-wheel-") as scratch:
+        command = [
+            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"),
+            *("--no-cache-dir", "--wheel-dir", scratch, "."),
+        ]
+        result = _run("package build", command, Path(project), timeout=timeout)
+        wheels = list(Path(scratch).glob("*.whl"))
+        if not result.ok or len(wheels) != 1:
+            return result
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            names = wheel.namelist()
+    packaged = [name for name in names if name.endswith("/__init__.py") and name.count("/") == 1]
+    typed = [name for name in names if name.endswith("/py.typed")]
+    ok = bool(packaged) and bool(typed)
+    listing = f"{wheels[0].name}: {len(names)} files; packages {packaged}; markers {typed}"
+    return CheckResult("package build", ok, result.seconds, f"{result.output}{listing}".strip())
 
 
 def pytest_run(

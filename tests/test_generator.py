@@ -19,6 +19,7 @@ from generator import (
     leftover_jinja,
     load_config,
     load_questions,
+    package_build,
     pytest_run,
     ruff_check,
 )
@@ -268,3 +269,34 @@ def test_cli_runs_as_a_module(tmp_path: Path) -> None:
     assert completed.stderr.startswith("error: project_name: ")
     assert "Traceback" not in completed.stderr
     assert not dest.exists()
+
+
+def _minimal_project(root: Path, pyproject: str) -> Path:
+    (root / "src/pkg").mkdir(parents=True)
+    (root / "src/pkg/__init__.py").write_text('"""A package."""\n')
+    (root / "src/pkg/py.typed").write_text("")
+    (root / "pyproject.toml").write_text(pyproject)
+    return root
+
+
+def test_package_build_builds_the_wheel_pip_would_install(tmp_path: Path) -> None:
+    project = _minimal_project(
+        tmp_path,
+        '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "pkg"\nversion = "0.1.0"\n'
+        '[tool.setuptools.package-data]\n"*" = ["py.typed"]\n',
+    )
+    result = package_build(project)
+    assert result.ok, result.output
+    assert "pkg/__init__.py" in result.output
+    assert not list(project.glob("*.whl"))
+
+
+def test_package_build_fails_on_invalid_metadata(tmp_path: Path) -> None:
+    project = _minimal_project(
+        tmp_path,
+        '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "pkg"\nversion = "not a version"\n',
+    )
+    result = package_build(project)
+    assert not result.ok
