@@ -1,0 +1,1 @@
+"""Benchmarks of the rendered task, the template and its rendering: ``python -m bench``."""

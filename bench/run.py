@@ -1,0 +1,224 @@
+"""Run every benchmark and write ``BENCHMARKS.md``, ``bench/benchmarks.png`` and the raw results.
+
+From the repository root::
+
+    python -m bench            # everything, 10 to 15 minutes on 2 cores
+    python -m bench --quick    # a smoke run with few repeats (its numbers are not for reading)
+
+The template is rendered from the work tree (uncommitted edits included) into a temporary
+directory: the defaults (``flash_tasks``) and a regressor (``bench_reg``). Every comparison runs
+its candidates in turn (A, B, C, A, B, C...) and reports medians; see each module's docstring.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import fit, imports
+from .common import (
+    CLASSIFIER_ANSWERS,
+    REGRESSOR_ANSWERS,
+    REPO,
+    render_project,
+    run_worker,
+    worker_env,
+)
+from .report import write_chart, write_report
+
+COMMAND = "python -m bench"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many repeats each benchmark makes."""
+
+    fit_rows: int = 20_000
+    fit_rounds: int = 9
+    scale: tuple[tuple[int, int], ...] = ((10_000, 3), (100_000, 5), (1_000_000, 2))
+    object_rows: tuple[int, int] = (10_000, 100_000)
+    memory_rows: int = 1_000_000
+    memory_batches: int = 100
+    import_rounds: int = 5
+    render_rounds: int = 7
+    cli_rounds: int = 3
+    green: bool = True
+    accuracy_seeds: int = 3
+
+
+FULL = Plan()
+QUICK = Plan(
+    fit_rounds=2,
+    scale=((10_000, 1), (100_000, 1)),
+    object_rows=(10_000, 50_000),
+    memory_rows=100_000,
+    memory_batches=20,
+    import_rounds=2,
+    render_rounds=2,
+    cli_rounds=1,
+    green=False,
+    accuracy_seeds=1,
+)
+
+SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy")
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    found = {"python": platform.python_version()}
+    for package in ("torch", "pytorch-lightning", "torchmetrics", "scikit-learn", "copier"):
+        found[package] = version(package)
+    return found
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "template", "copier.yml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() + (" + uncommitted template edits" if dirty.stdout.strip() else "")
+
+
+def bench_fit(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Fit throughput at 20,000 rows: every variant in one process, alternating."""
+    return run_worker(
+        "fit", ["alternate", "--rows", str(plan.fit_rows), "--rounds", str(plan.fit_rounds)], env
+    )
+
+
+def bench_scale(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Fit time and peak memory at each size: one fresh process per measurement, alternating."""
+    results: dict[str, Any] = {}
+    for rows, repeats in plan.scale:
+        runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in fit.VARIANTS}
+        for repeat in range(repeats):
+            for variant in fit.VARIANTS:
+                _log(f"scale: {rows:,} rows, {variant}, run {repeat + 1}/{repeats}")
+                args = ["once", "--variant", variant, "--rows", str(rows)]
+                runs[variant].append(run_worker("fit", args, env))
+        results[str(rows)] = runs
+    return results
+
+
+def bench_memory(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Copies of the data (float32 and float64 input) and Python objects held per row."""
+    copies = {}
+    for dtype in ("float32", "float64"):
+        args = ["once", "--variant", "task", "--rows", str(plan.memory_rows), "--dtype", dtype]
+        args += ["--batches", str(plan.memory_batches)]
+        _log(f"memory: task, {plan.memory_rows:,} rows of {dtype}")
+        copies[dtype] = run_worker("fit", args, env)
+    objects: dict[str, dict[str, int]] = {variant: {} for variant in fit.VARIANTS}
+    for rows in plan.object_rows:
+        for variant in fit.VARIANTS:
+            _log(f"memory: Python objects, {rows:,} rows, {variant}")
+            args = ["objects", "--variant", variant, "--rows", str(rows)]
+            objects[variant][str(rows)] = run_worker("fit", args, env)["objects_held"]
+    return {"rows": plan.memory_rows, "batches": plan.memory_batches, "copies": copies,
+            "objects": objects}  # fmt: skip
+
+
+def bench_imports(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Import time of the rendered package against its stack."""
+    return imports.measure(env, plan.import_rounds)
+
+
+def bench_render(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Render time against a trivial template, and time from copy to a green test suite."""
+    args = ["alternate", "--rounds", str(plan.render_rounds), "--cli-rounds", str(plan.cli_rounds)]
+    result = {"alternate": run_worker("render", args, env)}
+    if plan.green:
+        _log("render: time to a green rendered test suite")
+        result["green"] = run_worker("render", ["green"], env, timeout=1800)
+    return result
+
+
+def bench_accuracy(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Held-out scores of the rendered tasks and scikit-learn on the same splits."""
+    return run_worker("accuracy", ["--seeds", str(plan.accuracy_seeds)], env, timeout=1800)
+
+
+BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
+    "fit": bench_fit,
+    "scale": bench_scale,
+    "memory": bench_memory,
+    "imports": bench_imports,
+    "render": bench_render,
+    "accuracy": bench_accuracy,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and write the report; return the exit code."""
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run (default: all of {','.join(SECTIONS)})",
+    )
+    parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--chart", type=Path, default=REPO / "bench" / "benchmarks.png")
+    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    sections = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections {unknown}; choose from {list(SECTIONS)}")
+
+    start = time.perf_counter()
+    results: dict[str, Any] = {
+        "meta": {
+            "command": COMMAND + (" --quick" if args.quick else ""),
+            "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "commit": _commit(),
+            "versions": _versions(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+            "load_start": os.getloadavg()[0],
+            "plan": plan.__dict__,
+            "quick": args.quick,
+            "sections": sections,
+        }
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        _log("rendering the default classifier and a regressor")
+        classifier = render_project(Path(tmp) / "classifier", CLASSIFIER_ANSWERS)
+        regressor = render_project(Path(tmp) / "regressor", REGRESSOR_ANSWERS)
+        env = worker_env([classifier / "src", regressor / "src"])
+        for name in sections:
+            _log(f"{name} ...")
+            section_start = time.perf_counter()
+            results[name] = BENCHES[name](plan, env)
+            results[name]["seconds"] = time.perf_counter() - section_start
+            _log(f"{name}: done in {results[name]['seconds']:.0f} s")
+    results["meta"]["seconds"] = time.perf_counter() - start
+    results["meta"]["load_end"] = os.getloadavg()[0]
+
+    args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_chart(results, args.chart)
+    write_report(results, args.output, args.chart)
+    _log(f"wrote {args.output}, {args.chart} and {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
