@@ -430,3 +430,48 @@ def test_recopy_renders_afresh_with_the_same_answers(template_repo: Path, tmp_pa
     assert (project / "src" / LIBRARY / "core/keys.py").is_file()
     model = (_task_dir(project) / "model.py").read_text(encoding="utf-8")
     assert "user_helper" not in model
+
+
+# --- several tasks in one library ----------------------------------------------------------------
+
+SECOND_TASK = {**DATA, "new_library": False, "data_type": "tabular", "task_type": "regression"}
+SECOND_ANSWERS = ".copier-answers.tabular-regression.yml"
+
+
+def test_a_second_task_adds_only_its_files_and_updates_on_its_own(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    library = _copy(template_repo, tmp_path / "library")
+    before = {path: text for path, text in _project_texts(library)}
+    copier.run_copy(
+        str(template_repo), library, data=SECOND_TASK, vcs_ref=OLD, defaults=True, quiet=True
+    )
+    after = dict(_project_texts(library))
+    added = sorted(set(after) - set(before))
+    assert all(
+        path.startswith(("src/iris_tasks/tabular/", "tests/tabular/"))
+        or path in {"examples/tabular_regression.py", "docs/tabular_regression.md", SECOND_ANSWERS}
+        for path in added
+    ), added
+    assert {path: after[path] for path in before} == before, "the first task's files changed"
+    assert not (library / "src/iris_tasks/tabular/regression/core").exists()
+    _commit_all(library, "Add a second task")
+
+    # Update the second task alone: its files change, the library's and the first task's do not.
+    _update(library, answers_file=SECOND_ANSWERS)
+    _assert_merged_cleanly(library)
+    assert TASK_MARK in (library / "src/iris_tasks/tabular/regression/model.py").read_text()
+    assert (
+        TASK_MARK not in (library / "src/iris_tasks/template/classification/model.py").read_text()
+    )
+    assert CORE_MARK not in (library / "src/iris_tasks/core/registry.py").read_text()
+    assert _answers(library, SECOND_ANSWERS)["_commit"] == NEW
+    assert _answers(library, ".copier-answers.yml")["_commit"] == OLD
+    _commit_all(library, "Update the second task")
+
+    # Then the first task, with the library: the core changes now.
+    _update(library, answers_file=".copier-answers.yml")
+    _assert_merged_cleanly(library)
+    assert TASK_MARK in (library / "src/iris_tasks/template/classification/model.py").read_text()
+    assert CORE_MARK in (library / "src/iris_tasks/core/registry.py").read_text()
+    assert _answers(library, ".copier-answers.yml")["_commit"] == NEW

@@ -1,0 +1,61 @@
+"""A task built on an existing core: ``core_import`` names it, and no core is rendered.
+
+This is how a contributor onboards into a Flash-style codebase that has its own core: here the
+"existing codebase" is a library rendered from this template, whose core a second library's task
+imports instead of carrying its own.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import render, ruff_check, ruff_format
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def libraries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("libraries")
+    base = render(root / "base", {"project_name": "base-lib"})
+    tasks = render(
+        root / "tasks",
+        {"project_name": "sensor-tasks", "core_import": "base_lib.core", "data_type": "sensor"},
+    )
+    return base, tasks
+
+
+def test_no_core_is_rendered_and_the_task_imports_the_named_one(libraries) -> None:
+    _, tasks = libraries
+    assert not (tasks / "src/sensor_tasks/core").exists()
+    assert not (tasks / "tests/core").exists()
+    model = (tasks / "src/sensor_tasks/sensor/classification/model.py").read_text()
+    assert "from base_lib.core import" in model
+    assert "sensor_tasks.core" not in "".join(path.read_text() for path in tasks.rglob("*.py"))
+
+
+def test_the_task_is_lint_clean(libraries) -> None:
+    _, tasks = libraries
+    for result in (ruff_check(tasks), ruff_format(tasks)):
+        assert result.ok, result.output
+
+
+def test_the_task_trains_on_the_existing_core(libraries) -> None:
+    base, tasks = libraries
+    env = {**os.environ, "PYTHONPATH": str(base / "src")}
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            *("tests/sensor/classification", "-k", "not distributed"),
+        ],
+        cwd=tasks,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
