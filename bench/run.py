@@ -4,6 +4,7 @@ From the repository root::
 
     python -m bench            # everything, 10 to 15 minutes on 2 cores
     python -m bench --quick    # a smoke run with few repeats (its numbers are not for reading)
+    python -m bench --report-only   # rewrite the report from bench/results.json
 
 The template is rendered from the work tree (uncommitted edits included) into a temporary
 directory: the defaults (``flash_tasks``) and a regressor (``bench_reg``). Every comparison runs
@@ -178,7 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--chart", type=Path, default=REPO / "bench" / "benchmarks.png")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.json")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: rewrite the report and chart from the saved --results",
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        saved = json.loads(args.results.read_text(encoding="utf-8"))
+        write_chart(saved, args.chart)
+        write_report(saved, args.output, args.chart)
+        _log(f"rewrote {args.output} and {args.chart} from {args.results}")
+        return 0
     plan = QUICK if args.quick else FULL
     sections = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(sections) - set(SECTIONS))
