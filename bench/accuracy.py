@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import CLASSIFIER_LIBRARY, REGRESSOR_LIBRARY, emit, quiet
+from .common import CLASSIFIER_LIBRARY, QUIET_TRAINER, REGRESSOR_LIBRARY, emit, quiet
 
 CLASSIFICATION_SETS = ("iris", "wine", "breast_cancer", "digits")
 REGRESSION_SETS = ("diabetes",)
@@ -33,15 +33,7 @@ TEST_SIZE = 0.25
 BATCH_SIZE = 32
 MAX_EPOCHS = 100
 
-TRAINER_SETTINGS: dict[str, Any] = {
-    "max_epochs": MAX_EPOCHS,
-    "logger": False,
-    "enable_checkpointing": False,
-    "enable_progress_bar": False,
-    "enable_model_summary": False,
-    "accelerator": "cpu",
-    "devices": 1,
-}
+TRAINER_SETTINGS: dict[str, Any] = {**QUIET_TRAINER, "max_epochs": MAX_EPOCHS}
 
 CLASSIFIERS = ("rendered", "MLPClassifier", "LogisticRegression")
 REGRESSORS = ("rendered", "MLPRegressor", "Ridge")
@@ -54,52 +46,39 @@ def _load(name: str) -> tuple[np.ndarray, np.ndarray]:
     return bunch.data, bunch.target
 
 
-def _rendered_classifier(x_train, y_train, x_test, seed: int) -> np.ndarray:
+def _rendered(kind: str, x_train, y_train, x_test, seed: int) -> np.ndarray:
+    """Train the rendered classifier or regressor on the training split; predict the test split."""
     import importlib
 
     from pytorch_lightning import seed_everything
 
-    library = importlib.import_module(CLASSIFIER_LIBRARY)
-    task = importlib.import_module(f"{CLASSIFIER_LIBRARY}.template")
+    classification = kind == "classification"
+    name = CLASSIFIER_LIBRARY if classification else REGRESSOR_LIBRARY
+    library = importlib.import_module(name)
+    task = importlib.import_module(f"{name}.template")
     seed_everything(seed, verbose=False)
     datamodule = task.TemplateData.from_numpy(
         train_data=x_train, train_targets=y_train, batch_size=BATCH_SIZE
     )
-    model = task.TemplateSKLearnClassifier(
-        num_features=datamodule.num_features, num_classes=datamodule.num_classes
-    )
+    if classification:
+        model = task.TemplateSKLearnClassifier(
+            num_features=datamodule.num_features, num_classes=datamodule.num_classes
+        )
+    else:
+        model = task.TemplateSKLearnRegressor(
+            num_features=datamodule.num_features, num_targets=datamodule.num_targets
+        )
     trainer = library.Trainer(**TRAINER_SETTINGS)
     trainer.fit(model, datamodule=datamodule)
     batches = trainer.predict(
         model,
         datamodule=task.TemplateData.from_numpy(predict_data=x_test, batch_size=256),
-        output="classes",
+        output="classes" if classification else "preds",
     )
-    return np.asarray([value for batch in batches for value in batch])
-
-
-def _rendered_regressor(x_train, y_train, x_test, seed: int) -> np.ndarray:
-    import importlib
-
-    from pytorch_lightning import seed_everything
-
-    library = importlib.import_module(REGRESSOR_LIBRARY)
-    task = importlib.import_module(f"{REGRESSOR_LIBRARY}.template")
-    seed_everything(seed, verbose=False)
-    datamodule = task.TemplateData.from_numpy(
-        train_data=x_train, train_targets=y_train, batch_size=BATCH_SIZE
-    )
-    model = task.TemplateSKLearnRegressor(
-        num_features=datamodule.num_features, num_targets=datamodule.num_targets
-    )
-    trainer = library.Trainer(**TRAINER_SETTINGS)
-    trainer.fit(model, datamodule=datamodule)
-    batches = trainer.predict(
-        model,
-        datamodule=task.TemplateData.from_numpy(predict_data=x_test, batch_size=256),
-        output="preds",
-    )
-    return np.asarray([value for batch in batches for value in batch], dtype=float).reshape(-1)
+    predictions = [value for batch in batches for value in batch]
+    if classification:
+        return np.asarray(predictions)
+    return np.asarray(predictions, dtype=float).reshape(-1)
 
 
 def _sklearn_model(name: str, seed: int) -> Any:
@@ -150,12 +129,7 @@ def run(seeds: int) -> dict[str, Any]:
                 for model in models:
                     start = time.perf_counter()
                     if model == "rendered":
-                        fit = (
-                            _rendered_classifier
-                            if kind == "classification"
-                            else (_rendered_regressor)
-                        )
-                        predicted = fit(x_train, y_train, x_test, seed)
+                        predicted = _rendered(kind, x_train, y_train, x_test, seed)
                     else:
                         estimator = _sklearn_model(model, seed).fit(x_train, y_train)
                         predicted = estimator.predict(x_test)

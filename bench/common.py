@@ -36,6 +36,17 @@ REGRESSOR_ANSWERS: dict[str, Any] = {
 REGRESSOR_LIBRARY = "bench_reg"
 
 
+QUIET_TRAINER: dict[str, Any] = {
+    "logger": False,
+    "enable_checkpointing": False,
+    "enable_progress_bar": False,
+    "enable_model_summary": False,
+    "accelerator": "cpu",
+    "devices": 1,
+}
+"""Trainer settings every benchmark shares: one CPU device, no logging, checkpoints or bars."""
+
+
 def quiet() -> None:
     """Silence Lightning's banners and every warning, the same way in every variant."""
     warnings.simplefilter("ignore")

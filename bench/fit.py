@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import emit, memory_kib, quiet, reset_peak_memory
+from .common import QUIET_TRAINER, emit, memory_kib, quiet, reset_peak_memory
 
 NUM_FEATURES = 32
 NUM_CLASSES = 3
@@ -35,15 +35,7 @@ BATCH_SIZE = 64
 HIDDEN = 128
 LEARNING_RATE = 1e-3
 
-TRAINER_SETTINGS: dict[str, Any] = {
-    "max_epochs": 1,
-    "logger": False,
-    "enable_checkpointing": False,
-    "enable_progress_bar": False,
-    "enable_model_summary": False,
-    "accelerator": "cpu",
-    "devices": 1,
-}
+TRAINER_SETTINGS: dict[str, Any] = {**QUIET_TRAINER, "max_epochs": 1}
 """The Trainer settings of both Lightning variants; no validation data is given to either."""
 
 VARIANTS = ("task", "lightning", "torch")
