@@ -36,8 +36,6 @@ LossSpec: TypeAlias = (
 )
 """Losses: a function or module ``(output, target) -> Tensor``, or a list or mapping of them."""
 
-STAGES = ("train", "val", "test")
-
 SCALED_KEYS = {"input_scaler": DataKeys.INPUT, "target_scaler": DataKeys.TARGET}
 """The ``Standardize`` attributes a task may have, and the batch entries each learns from."""
 
