@@ -385,7 +385,7 @@ def template_digest(template: str | Path, vcs_ref: str | None = "HEAD") -> str:
         ]
     else:
         subdirectory = str(load_config(copier_file(root)).get("_subdirectory") or "")
-        listed = _git_output(root, "ls-tree", "-r", "-z", "--full-tree", vcs_ref)
+        listed = _git_output(root, "ls-tree", "-r", "-z", vcs_ref)
         if listed is None:
             raise ValueError(f"{root}: no git revision {vcs_ref!r} to hash")
         inside = f"{subdirectory.strip('/')}/" if subdirectory.strip("/") else ""
