@@ -17,20 +17,39 @@ import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from copier.errors import CopierError, DirtyLocalWarning
 
 from .errors import AnswerError, ConflictError, LibraryError
+from .fanout import (
+    MergeError,
+    Report,
+    job_matrix,
+    merge_reports,
+    merged_checks,
+    parse_shard,
+    point_fingerprint,
+    read_report,
+    report_durations,
+    reusable_results,
+    shard_matrix,
+    split_points,
+    template_commit,
+    template_digest,
+)
 from .library import add_task, plan_task
-from .matrix import SUBSETS, build_matrix, select_points
+from .matrix import SUBSETS, Point, build_matrix, select_points
 from .render import RenderPlan, default_vcs_ref, is_remote, preview, recorded_answers, render
 from .runner import (
+    CHECKS,
     CheckOptions,
     PointReport,
     copier_file,
     failure_details,
+    format_markdown,
     format_table,
     local_template,
     parse_checks,
@@ -224,7 +243,6 @@ def _add_check(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--subset",
-        default="all",
         metavar="NAME",
         help=f"which points: {subsets}; or comma-separated point names (default: all)",
     )
@@ -243,9 +261,18 @@ def _add_check(subparsers: Any) -> None:
         "--checks",
         default=",".join(["jinja", "lint", "format", "tests"]),
         metavar="LIST",
-        help="comma-separated checks among jinja, lint, format, tests (default: all)",
+        help=f"comma-separated checks among {', '.join(CHECKS)} (default: jinja,lint,format,"
+        "tests)",
     )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write a JSON report")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        nargs="?",
+        const=Path("-"),
+        metavar="FILE",
+        help="also write a JSON report to FILE; with --list, print (or write) the points as a "
+        'CI job matrix, {"include": [{"point": ..., "answers": ...}]}, instead',
+    )
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="keep each rendering in DIR/<point>"
     )
@@ -257,6 +284,50 @@ def _add_check(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--list", action="store_true", help="list the chosen points and their answers, check none"
+    )
+    fanout = parser.add_argument_group(
+        "fanning out over several machines",
+        "Check a share of the points on each machine (or CI job), then merge their reports.",
+    )
+    fanout.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="check only the K-th of N shares of the chosen points; N runs with K = 1..N "
+        "check each point exactly once",
+    )
+    fanout.add_argument(
+        "--shards",
+        type=int,
+        metavar="N",
+        help='with --list --json: list N shard jobs, {"include": [{"shard": "K/N", "points": '
+        '"a,b"}]}, instead of a job per point',
+    )
+    fanout.add_argument(
+        "--durations",
+        action="append",
+        default=[],
+        metavar="REPORT",
+        help="balance the shards by the seconds each point took in this earlier JSON report "
+        "(repeatable); without one, by the number of points",
+    )
+    fanout.add_argument(
+        "--merge",
+        nargs="*",
+        metavar="REPORT",
+        help="check nothing: merge the JSON reports of several runs into one table and one "
+        "exit status; --subset defaults to the reports' own",
+    )
+    fanout.add_argument(
+        "--skip-unchanged",
+        metavar="REPORT",
+        help="take the results of points that passed in this earlier JSON report when the "
+        "template's files and the point's answers are unchanged since, instead of checking them",
+    )
+    fanout.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="append the table in Markdown to FILE (e.g. $GITHUB_STEP_SUMMARY)",
     )
     parser.set_defaults(run=_check)
 
@@ -381,22 +452,21 @@ def _progress(report: PointReport, done: int, total: int) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Run ``flash-task check``.
+    """Run ``flash-task check``: list, check (all points or a shard), or merge reports.
 
     Args:
         args: The parsed arguments.
 
     Returns:
-        The exit code: 0 when every point passes, 1 when one fails, 2 for bad usage.
+        The exit code: 0 when every point passes, 1 when one fails or reports cannot be
+        merged, 2 for bad usage.
     """
     try:
-        checks = parse_checks(args.checks)
+        inputs = _check_inputs(args)
     except ValueError as error:
-        print(f"error: --checks: {error}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.jobs < 1:
-        print("error: --jobs must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
+    checks = inputs.checks
     vcs_ref = _vcs_ref(args, args.template)
     start = time.perf_counter()
     with local_template(args.template, vcs_ref) as (root, ref, origin):
@@ -405,17 +475,33 @@ def _check(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as error:  # no copier.yml, or it refuses its defaults
             print(f"error: {error}", file=sys.stderr)
             return EXIT_FAILED
+        subset = args.subset or _reports_subset(inputs.merge) or "all"
         try:
-            points = select_points(matrix, args.subset, args.points)
+            points = select_points(matrix, subset, args.points)
         except ValueError as error:
             print(f"error: --subset: {error}", file=sys.stderr)
             return EXIT_USAGE
+        try:
+            digest = template_digest(root, ref)
+        except ValueError as error:
+            print(f"error: --vcs-ref: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        fingerprints = {point.name: point_fingerprint(digest, point) for point in points}
+        reuse = (
+            reusable_results(points, fingerprints, inputs.earlier, checks)
+            if inputs.earlier
+            else {}
+        )
+        recorded = {**origin, "commit": template_commit(root), "subset": subset}
+        if inputs.merge is not None:
+            return _merge(args, inputs.merge, points, reuse, checks, recorded, start)
         if args.list:
-            width = max((len(point.name) for point in points), default=0)
-            for point in points:
-                print(f"{point.name:<{width}}  {point.describe()}")
-            return EXIT_OK
-        jobs = min(args.jobs, max(len(points), 1))
+            return _list_points(args, [p for p in points if p.name not in reuse], reuse, inputs)
+        if inputs.shard is not None:
+            index, count = inputs.shard
+            points = split_points(points, count, inputs.durations)[index - 1]
+        todo = [point for point in points if point.name not in reuse]
+        jobs = min(args.jobs, max(len(todo), 1))
         options = CheckOptions(
             template=root,
             vcs_ref=ref,
@@ -424,12 +510,23 @@ def _check(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             threads=max(1, (os.cpu_count() or 1) // jobs),
         )
+        shard = f", shard {args.shard}" if args.shard else ""
         print(
-            f"Checking {len(points)} point(s) of {origin['template']} at {origin['vcs_ref']} "
-            f"({', '.join(checks)}), {jobs} at a time",
+            f"Checking {len(todo)} point(s) of {origin['template']} at {origin['vcs_ref']} "
+            f"({', '.join(checks)}{shard}), {jobs} at a time"
+            + (f"; {len(points) - len(todo)} unchanged, reused" if reuse else ""),
             file=sys.stderr,
         )
-        reports = run_points(points, options, jobs=jobs, progress=_progress)
+        checked = {
+            report.point.name: report
+            for report in run_points(todo, options, jobs=jobs, progress=_progress)
+        }
+    reports = [
+        reuse[point.name]
+        if point.name in reuse
+        else replace(checked[point.name], fingerprint=fingerprints[point.name])
+        for point in points
+    ]
     seconds = time.perf_counter() - start
     print(format_table(reports, checks))
     print(f"Wall time: {seconds:.1f}s with {jobs} job(s)")
@@ -437,11 +534,182 @@ def _check(args: argparse.Namespace) -> int:
     if details:
         print()
         print(details)
+    data = report_json(reports, options, seconds, jobs=jobs, shard=args.shard, **recorded)
+    _write_outputs(args, reports, checks, data, f"flash-task check{shard}")
+    return EXIT_OK if all(report.ok for report in reports) else EXIT_FAILED
+
+
+@dataclass(frozen=True)
+class _CheckInputs:
+    """What ``check``'s options say, read and checked before the template is looked at."""
+
+    checks: tuple[str, ...]
+    shard: tuple[int, int] | None
+    durations: dict[str, float]
+    earlier: Report | None
+    merge: list[Report] | None
+
+
+def _read_reports(paths: Sequence[str], option: str) -> list[Report]:
+    """Read the JSON reports given to an option; the error names the option and the file."""
+    try:
+        return [read_report(path) for path in paths]
+    except ValueError as error:
+        raise ValueError(f"{option}: {error}") from None
+
+
+def _check_inputs(args: argparse.Namespace) -> _CheckInputs:
+    """Check that ``check``'s options fit together, and read the reports they name.
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        The checks, the shard, the durations to balance shards by, the earlier report and the
+        reports to merge.
+
+    Raises:
+        ValueError: Naming the option that is wrong.
+    """
+    try:
+        checks = parse_checks(args.checks)
+    except ValueError as error:
+        raise ValueError(f"--checks: {error}") from None
+    if args.jobs < 1:
+        raise ValueError("--jobs must be at least 1")
+    if args.shards is not None and (args.shards < 1 or not args.list or args.json is None):
+        raise ValueError("--shards N needs N >= 1 and goes with --list --json")
+    if args.shards is not None and args.shard:
+        raise ValueError("--shard and --shards do not go together")
+    if args.merge is not None and (args.list or args.shard):
+        raise ValueError("--merge checks nothing: it goes with neither --list nor --shard")
+    if args.json == Path("-") and not args.list:
+        raise ValueError("--json needs a FILE, except with --list")
+    try:
+        shard = parse_shard(args.shard) if args.shard else None
+    except ValueError as error:
+        raise ValueError(f"--shard: {error}") from None
+    earlier = _read_reports(
+        [args.skip_unchanged] if args.skip_unchanged else [], "--skip-unchanged"
+    )
+    timed = _read_reports(args.durations, "--durations")
+    return _CheckInputs(
+        checks=checks,
+        shard=shard,
+        durations=report_durations([*earlier, *timed]),
+        earlier=earlier[0] if earlier else None,
+        merge=_read_reports(args.merge, "--merge") if args.merge is not None else None,
+    )
+
+
+def _reports_subset(reports: Sequence[Report] | None) -> str | None:
+    """The subset that every report to merge was checked from, when they agree on one."""
+    subsets = {str(report.data.get("subset") or "") for report in reports or ()}
+    return subsets.pop() if len(subsets) == 1 else None
+
+
+def _list_points(
+    args: argparse.Namespace,
+    points: Sequence[Point],
+    reuse: Mapping[str, PointReport],
+    inputs: _CheckInputs,
+) -> int:
+    """List the points to check: one per line, or with ``--json`` as a CI job matrix.
+
+    Args:
+        args: The parsed arguments.
+        points: The points to check (without those whose results are reused).
+        reuse: The points whose results an earlier report holds.
+        inputs: The shard and durations.
+
+    Returns:
+        The exit code, 0.
+    """
+    if inputs.shard is not None:
+        index, count = inputs.shard
+        points = split_points(points, count, inputs.durations)[index - 1]
+    if reuse:
+        names = ", ".join(reuse)
+        print(f"{len(reuse)} point(s) unchanged, their results reused: {names}", file=sys.stderr)
+    if args.json is None:
+        width = max((len(point.name) for point in points), default=0)
+        for point in points:
+            print(f"{point.name:<{width}}  {point.describe()}")
+        return EXIT_OK
+    if args.shards:
+        matrix = shard_matrix(points, args.shards, inputs.durations)
+    else:
+        matrix = job_matrix(points)
+    text = json.dumps(matrix, ensure_ascii=False, separators=(",", ":"))
+    if args.json == Path("-"):
+        print(text)
+    else:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n", "utf-8")
+    return EXIT_OK
+
+
+def _merge(
+    args: argparse.Namespace,
+    merging: Sequence[Report],
+    points: Sequence[Point],
+    reuse: Mapping[str, PointReport],
+    args_checks: Sequence[str],
+    recorded: Mapping[str, Any],
+    start: float,
+) -> int:
+    """Merge the reports of several runs, print one table and return one exit code.
+
+    Args:
+        args: The parsed arguments.
+        merging: The reports to merge.
+        points: The points the runs were to check together.
+        reuse: Results of unchanged points from ``--skip-unchanged``'s report, for points that
+            no run checked.
+        args_checks: The checks ``--checks`` asked for, which reused results hold.
+        recorded: What the merged report records of the template.
+        start: When the command started.
+
+    Returns:
+        0 when every point passed, 1 when one failed or the reports cannot be merged.
+    """
+    try:
+        reports = merge_reports(merging, points, reuse)
+    except MergeError as error:
+        for line in str(error).splitlines():
+            print(f"error: --merge: {line}", file=sys.stderr)
+        return EXIT_FAILED
+    ran = {*merged_checks(merging), *(args_checks if reuse else ())}
+    checks = tuple(name for name in CHECKS if name in ran)
+    print(format_table(reports, checks))
+    details = failure_details(reports)
+    if details:
+        print()
+        print(details)
+    options = CheckOptions(template=str(recorded["template"]), checks=checks)
+    paths = [report.path for report in merging]
+    data = report_json(
+        reports, options, time.perf_counter() - start, merged_from=paths, **recorded
+    )
+    _write_outputs(args, reports, checks, data, f"flash-task check: {len(paths)} report(s)")
+    return EXIT_OK if all(report.ok for report in reports) else EXIT_FAILED
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    reports: Sequence[PointReport],
+    checks: Sequence[str],
+    data: Mapping[str, Any],
+    title: str,
+) -> None:
+    """Write the JSON report (``--json``) and append the Markdown table (``--summary``)."""
     if args.json:
-        data = report_json(reports, options, seconds, subset=args.subset, jobs=jobs, **origin)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    return EXIT_OK if all(report.ok for report in reports) else EXIT_FAILED
+    if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(format_markdown(reports, checks, title) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

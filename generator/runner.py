@@ -45,6 +45,7 @@ __all__ = [
     "check_point",
     "copier_file",
     "failure_details",
+    "format_markdown",
     "format_table",
     "local_template",
     "parse_checks",
@@ -122,12 +123,18 @@ class PointReport:
         results: ``render`` and each check that ran, by name, in order.
         seconds: How long the point took in all.
         directory: Where the rendering was kept, or ``None``.
+        fingerprint: A content hash of what the point renders from (see
+            :func:`generator.fanout.point_fingerprint`), or ``None``.
+        reused: Where the results were taken from instead of checking the point again (the
+            template commit of an earlier report), or ``None`` when they are this run's.
     """
 
     point: Point
     results: dict[str, CheckResult] = field(default_factory=dict)
     seconds: float = 0.0
     directory: str | None = None
+    fingerprint: str | None = None
+    reused: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -254,6 +261,42 @@ def _mark(report: PointReport, name: str) -> str:
     return PASS if result.ok else FAIL
 
 
+def _rows(reports: Sequence[PointReport], checks: Sequence[str]) -> list[list[str]]:
+    """A header and a row per point: name, a mark per step, seconds (or ``reused``), answers."""
+    columns = [RENDER, *checks]
+    header = ["point", *columns, "seconds", "answers"]
+    return [
+        header,
+        *(
+            [
+                report.point.name,
+                *(_mark(report, name) for name in columns),
+                "reused" if report.reused else f"{report.seconds:.1f}",
+                report.point.describe(),
+            ]
+            for report in reports
+        ),
+    ]
+
+
+def _summary(reports: Sequence[PointReport]) -> str:
+    """One line: how many points passed and failed, and which results were reused."""
+    failed = sum(not report.ok for report in reports)
+    total = sum(report.seconds for report in reports if not report.reused)
+    sources = sorted({report.reused for report in reports if report.reused})
+    reused = sum(bool(report.reused) for report in reports)
+    return (
+        f"{len(reports) - failed}/{len(reports)} points passed"
+        + (f", {failed} failed" if failed else "")
+        + f" ({total:.1f}s of checks)"
+        + (
+            f"; {reused} unchanged since {', '.join(sources)}: results reused, not checked again"
+            if reused
+            else ""
+        )
+    )
+
+
 def format_table(reports: Sequence[PointReport], checks: Sequence[str]) -> str:
     """Lay out reports as a table: a row per point, a column per step, then the answers.
 
@@ -263,35 +306,42 @@ def format_table(reports: Sequence[PointReport], checks: Sequence[str]) -> str:
 
     Returns:
         The table, with ✓ for a pass, ✗ for a failure, ``-`` for a step not run, the seconds
-        each point took and the answers that differ from the defaults.
+        each point took (``reused`` for a point whose earlier results were taken because it is
+        unchanged) and the answers that differ from the defaults, then a summary line.
     """
-    columns = [RENDER, *checks]
-    header = ["point", *columns, "seconds", "answers"]
-    rows = [
-        [
-            report.point.name,
-            *(_mark(report, name) for name in columns),
-            f"{report.seconds:.1f}",
-            report.point.describe(),
-        ]
-        for report in reports
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    rows = _rows(reports, checks)
+    width = len(rows[0])
+    widths = [max(len(row[i]) for row in rows) for i in range(width - 1)]
     lines = []
-    for row in [header, *rows]:
+    for row in rows:
         cells = [
-            cell.rjust(width) if column == len(header) - 2 else cell.ljust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=False))
+            cell.rjust(size) if column == width - 2 else cell.ljust(size)
+            for column, (cell, size) in enumerate(zip(row, widths, strict=False))
         ]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
-    failed = sum(not report.ok for report in reports)
-    total = sum(report.seconds for report in reports)
-    summary = (
-        f"{len(reports) - failed}/{len(reports)} points passed"
-        + (f", {failed} failed" if failed else "")
-        + f" ({total:.1f}s of checks)"
-    )
-    return "\n".join([*lines, "", summary])
+    return "\n".join([*lines, "", _summary(reports)])
+
+
+def format_markdown(reports: Sequence[PointReport], checks: Sequence[str], title: str) -> str:
+    """Lay out the same table as :func:`format_table` in Markdown, e.g. for a CI job summary.
+
+    Args:
+        reports: The reports.
+        checks: The checks that were asked for, names from :data:`CHECKS`.
+        title: The heading above the table.
+
+    Returns:
+        A heading, the table and the summary line, in Markdown.
+    """
+    rows = _rows(reports, checks)
+
+    def line(cells: Sequence[str]) -> str:
+        escaped = (cell.replace("|", "\\|") for cell in cells)
+        return "| " + " | ".join(escaped) + " |"
+
+    rule = ["---:" if column == len(rows[0]) - 2 else "---" for column in range(len(rows[0]))]
+    table = [line(rows[0]), "|" + "|".join(rule) + "|", *(line(row) for row in rows[1:])]
+    return "\n".join([f"## {title}", "", *table, "", _summary(reports), ""])
 
 
 def failure_details(reports: Sequence[PointReport], tail: int = 40) -> str:
@@ -330,7 +380,8 @@ def report_json(
 
     Returns:
         ``ok``, ``seconds``, the options, and per point its name, kind, answers, ``ok``,
-        seconds, kept directory and each step's ``ok``, seconds and output.
+        seconds, kept directory, fingerprint, where reused results came from (or ``null``)
+        and each step's ``ok``, seconds and output.
     """
     return {
         "ok": all(report.ok for report in reports),
@@ -345,6 +396,8 @@ def report_json(
                 "ok": report.ok,
                 "seconds": round(report.seconds, 3),
                 "directory": report.directory,
+                "fingerprint": report.fingerprint,
+                "reused": report.reused,
                 "results": {
                     name: {
                         "ok": result.ok,

@@ -30,3 +30,58 @@ def test_ci_subset_passes_every_check(tmp_path: Path) -> None:
     points = json.loads(report.read_text())["points"]
     assert {point["name"] for point in points} >= {"defaults", "all-on"}
     assert all(point["ok"] for point in points)
+
+
+def _check(*argv: str, cwd: Path = TEMPLATE_ROOT) -> "subprocess.Popen[str]":
+    """Start ``flash-task check`` from this tree in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "check", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(process: "subprocess.Popen[str]") -> tuple[int, str]:
+    out, _ = process.communicate(timeout=1200)
+    return process.returncode, out
+
+
+def test_two_shards_in_two_processes_merge_to_the_unsharded_verdicts(tmp_path: Path) -> None:
+    common = ["--subset", "ci", "--checks", "jinja,lint,format", "--jobs", "1"]
+    listing = _check(*common, "--list", "--json")
+    whole = tmp_path / "whole.json"
+    code, out = _finish(_check(*common, "--json", str(whole)))
+    assert code == 0, out
+    shards = [tmp_path / f"shard-{index}.json" for index in (1, 2)]
+    running = [
+        _check(*common, "--shard", f"{index}/2", "--json", str(report))
+        for index, report in enumerate(shards, start=1)
+    ]
+    for process in running:
+        code, out = _finish(process)
+        assert code == 0, out
+    merged = tmp_path / "merged.json"
+    code, out = _finish(_check("--merge", *map(str, shards), "--json", str(merged)))
+    assert code == 0, out
+    assert "4/4 points passed" in out
+
+    def verdicts(path: Path) -> dict[str, tuple[bool, dict[str, bool]]]:
+        return {
+            point["name"]: (point["ok"], {k: r["ok"] for k, r in point["results"].items()})
+            for point in json.loads(path.read_text())["points"]
+        }
+
+    assert verdicts(merged) == verdicts(whole)
+    assert list(verdicts(merged)) == ["defaults", "all-on", "p01", "p02"]
+    sharded = [set(verdicts(report)) for report in shards]
+    assert sharded[0] and sharded[1] and not sharded[0] & sharded[1]
+    # The job matrix lists exactly the points the unsharded run checked, with their answers.
+    code, out = _finish(listing)
+    assert code == 0, out
+    checked = [
+        {"point": point["name"], "answers": point["answers"]}
+        for point in json.loads(whole.read_text())["points"]
+    ]
+    assert json.loads(out) == {"include": checked}
