@@ -6,14 +6,27 @@ defaults to ``Task.__init__``, turns its batches into ``(input, target)`` pairs 
 schedulers given by name, finetuning hooks) lives here.
 """
 
+import inspect
+import os
+import types
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from copy import deepcopy
-from typing import Any, ClassVar, TypeAlias
+from typing import IO, Any, ClassVar, TypeAlias
 
 import pytorch_lightning as pl
 from pytorch_lightning import LightningModule
+from pytorch_lightning.core.saving import (
+    _default_map_location,
+    _load_state,
+    load_hparams_from_tags_csv,
+    load_hparams_from_yaml,
+)
+from pytorch_lightning.utilities.migration.utils import _pl_migrate_checkpoint
 from torch import Tensor, nn
+from typing_extensions import Self
 
+from .checkpoints import plain_hyperparameters, read_checkpoint, revive_hyperparameters
 from .imports import require
 from .keys import DataKeys
 from .metrics import MetricsSpec, build_metrics
@@ -55,6 +68,15 @@ def _named_losses(loss_fn: LossSpec | None) -> dict[str, Callable[..., Tensor]]:
             unique, repeat = f"{name}_{repeat}", repeat + 1
         named[unique] = function
     return named
+
+
+def _read_hparams_file(path: str | os.PathLike) -> dict[str, Any]:
+    extension = os.fspath(path).rsplit(".", 1)[-1].lower()
+    if extension == "csv":
+        return dict(load_hparams_from_tags_csv(path))
+    if extension in ("yml", "yaml"):
+        return dict(load_hparams_from_yaml(path))
+    raise ValueError(f"hparams_file must be a .csv, .yml or .yaml file, got {path}.")
 
 
 class Task(LightningModule):
@@ -113,6 +135,32 @@ class Task(LightningModule):
         self.val_metrics = nn.ModuleDict(deepcopy(train_metrics))
         self.test_metrics = nn.ModuleDict(deepcopy(train_metrics))
 
+    def save_hyperparameters(
+        self,
+        *args: Any,
+        ignore: Sequence[str] | str | None = None,
+        frame: types.FrameType | None = None,
+        logger: bool = True,
+    ) -> None:
+        """Record the arguments of ``__init__``, as Lightning does, for ``load_from_checkpoint``.
+
+        Lightning advises leaving out module arguments (a loss module, say); here they are
+        kept, and ``on_save_checkpoint`` saves them as plain data where they can be, so the
+        advice does not apply and is not shown.
+
+        Args:
+            *args: The names of the arguments to record; all of them when none are given.
+            ignore: Names of arguments not to record.
+            frame: The frame whose arguments are recorded; the caller's by default.
+            logger: Whether the logger records them too.
+        """
+        frame = frame if frame is not None else inspect.currentframe().f_back  # type: ignore[union-attr]
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=r"Attribute '\w+' is an instance of `nn.Module`"
+            )
+            super().save_hyperparameters(*args, ignore=ignore, frame=frame, logger=logger)
+
     @property
     def trainer(self) -> "pl.Trainer":
         """The Trainer running this task.
@@ -169,17 +217,16 @@ class Task(LightningModule):
         """Compute the loss and update the metrics of one stage for one batch.
 
         Args:
-            batch: An ``(input, target)`` pair or a mapping with ``DataKeys.INPUT`` and
-                ``DataKeys.TARGET``.
+            batch: An ``(input, target)`` pair: a tuple or list of two.
             stage: ``"train"``, ``"val"`` or ``"test"``; it prefixes every logged name.
 
         Returns:
             The sum of the losses, so that several loss functions still give one value.
+
+        Raises:
+            TypeError: When the batch is not an ``(input, target)`` pair.
         """
-        if isinstance(batch, Mapping):
-            x, y = batch[DataKeys.INPUT], batch[DataKeys.TARGET]
-        else:
-            x, y = batch
+        x, y = self._input_and_target(batch, stage)
         output = self(x)
         batch_size = len(y)
         on_step = stage == "train"
@@ -205,32 +252,46 @@ class Task(LightningModule):
             self.log(f"{stage}_{name}", metric, prog_bar=True, **log_kwargs)
         return loss
 
+    def _input_and_target(self, batch: Any, stage: str) -> tuple[Any, Any]:
+        if isinstance(batch, tuple | list) and len(batch) == 2:
+            return batch[0], batch[1]
+        if isinstance(batch, tuple | list):
+            got = f"a {type(batch).__name__} of {len(batch)}"
+        else:
+            got = f"a {type(batch).__name__}"
+        raise TypeError(
+            f"{type(self).__name__}'s {stage} step takes an (input, target) pair, but got {got}; "
+            "a task's step override turns its batches (such as dictionaries) into that pair."
+        )
+
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
-        """Return the training loss of one batch, logging ``train_<name>`` values."""
+        """Return the training loss of one ``(input, target)`` batch, logging ``train_<name>``."""
         return self.shared_step(batch, "train")
 
     def validation_step(self, batch: Any, batch_idx: int) -> Tensor:
-        """Return the validation loss of one batch, logging ``val_<name>`` values per epoch."""
+        """Return the validation loss of one ``(input, target)`` batch, logging per epoch."""
         return self.shared_step(batch, "val")
 
     def test_step(self, batch: Any, batch_idx: int) -> Tensor:
-        """Return the test loss of one batch, logging ``test_<name>`` values per epoch."""
+        """Return the test loss of one ``(input, target)`` batch, logging per epoch."""
         return self.shared_step(batch, "test")
 
     def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> Any:
         """Return the model's output for one batch of inputs.
 
         Args:
-            batch: The inputs, or a mapping holding them under ``DataKeys.INPUT``. A tuple is
-                passed to the model as it is: it is never taken for an ``(input, target)`` pair.
+            batch: The input: a tensor (or whatever the model takes), or a one-element
+                ``(input,)`` tuple or list, as ``DataLoader(TensorDataset(x))`` yields, which is
+                unwrapped. A longer tuple is passed to the model as it is: it is never taken for
+                an ``(input, target)`` pair.
             batch_idx: The index of the batch.
             dataloader_idx: The index of the dataloader.
 
         Returns:
             The forward output, passed through ``output_transform`` when one is set.
         """
-        if isinstance(batch, Mapping):
-            batch = batch[DataKeys.INPUT]
+        if isinstance(batch, tuple | list) and len(batch) == 1:
+            batch = batch[0]
         output = self(batch)
         if self.output_transform is not None:
             output = self.output_transform(output)
@@ -301,6 +362,70 @@ class Task(LightningModule):
             self.check_data(datamodule)
             if stage == "fit":
                 self.fit_scalers(datamodule)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Save the hyperparameters as plain data, so that the checkpoint loads safely.
+
+        A class or function is saved as its import path, a module that its constructor
+        arguments rebuild as those arguments; an argument that cannot be saved so is left out
+        with a warning that says to pass it again to ``load_from_checkpoint``.
+
+        Args:
+            checkpoint: The checkpoint being saved.
+        """
+        hparams = checkpoint.get(self.CHECKPOINT_HYPER_PARAMS_KEY)
+        if hparams is not None:
+            owner = type(self).__name__
+            checkpoint[self.CHECKPOINT_HYPER_PARAMS_KEY] = plain_hyperparameters(hparams, owner)
+            checkpoint.pop(self.CHECKPOINT_HYPER_PARAMS_TYPE, None)
+
+    @classmethod
+    def load_from_checkpoint(  # type: ignore[override]
+        cls,
+        checkpoint_path: str | os.PathLike | IO[bytes],
+        map_location: Any = None,
+        hparams_file: str | os.PathLike | None = None,
+        strict: bool | None = None,
+        weights_only: bool | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Rebuild a task from a checkpoint, loading only tensors and plain data.
+
+        Args:
+            checkpoint_path: The checkpoint's path (local or an ``fsspec`` URL) or a binary file.
+            map_location: Where to put the tensors, as in ``torch.load``; by default where they
+                were saved, or the CPU when that device is missing.
+            hparams_file: A ``.yaml`` or ``.csv`` file of arguments that replace the saved ones.
+            strict: Whether the checkpoint's weights must match the task's exactly; ``None``
+                uses the task's ``strict_loading`` (``True`` by default).
+            weights_only: Only an explicit ``False`` unpickles arbitrary objects, which runs
+                whatever code the file names: never do that with a file you did not make.
+            **kwargs: Arguments for the task that replace the saved ones, or that saving had to
+                leave out.
+
+        Returns:
+            The task, on the device its weights were loaded to.
+
+        Raises:
+            FileNotFoundError: When there is no such file.
+            ValueError: When the file is empty, truncated, corrupt or not a checkpoint, or names
+                something that cannot be imported.
+            pickle.UnpicklingError: When the file holds objects other than tensors and plain
+                data; they are never unpickled.
+        """
+        checkpoint = read_checkpoint(
+            checkpoint_path, map_location or _default_map_location, weights_only is not False
+        )
+        path = checkpoint_path if isinstance(checkpoint_path, str | os.PathLike) else None
+        checkpoint = _pl_migrate_checkpoint(checkpoint, checkpoint_path=path)
+        saved = checkpoint.get(cls.CHECKPOINT_HYPER_PARAMS_KEY) or {}
+        if hparams_file is not None:
+            saved = _read_hparams_file(hparams_file)
+        checkpoint[cls.CHECKPOINT_HYPER_PARAMS_KEY] = {**revive_hyperparameters(saved), **kwargs}
+        model = _load_state(cls, checkpoint, strict=strict, **kwargs)
+        state = checkpoint["state_dict"].values()
+        first = next((value for value in state if isinstance(value, Tensor)), None)
+        return model.to(first.device) if first is not None else model
 
     @classmethod
     def available_backbones(cls) -> list[str]:

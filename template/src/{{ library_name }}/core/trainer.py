@@ -1,20 +1,138 @@
-"""Trainer: Lightning's Trainer, plus Flash's ``predict(..., output=)`` and ``finetune``."""
+"""Trainer: Lightning's Trainer, plus Flash's ``predict(..., output=)`` and ``finetune``.
 
+It also keeps runs quiet: Lightning's advertising tips are not printed, and warnings that a user
+can do nothing about (a deprecation inside Lightning, a hint that does not apply to in-memory
+data) are not shown during a run. Every other warning is.
+"""
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytorch_lightning as pl
+from lightning_fabric.plugins import CheckpointIO, TorchCheckpointIO
 from pytorch_lightning import LightningDataModule, LightningModule
+from pytorch_lightning.utilities.warnings import PossibleUserWarning
 
+from .checkpoints import read_checkpoint
+from .data import DataModule
 from .finetuning import FinetuningStrategy, FlashFinetuning
 
 __all__ = ["Trainer"]
+
+DEFAULT_LOG_INTERVAL = 50
+"""Lightning's default ``log_every_n_steps``."""
+
+LIGHTNING_LOGGER = "pytorch_lightning.utilities.rank_zero"
+"""The logger that prints Lightning's messages, including its tips."""
+
+
+class _NoTips(logging.Filter):
+    """Drops Lightning's "💡 Tip: try installing ..." adverts for cloud services."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("💡 Tip:")
+
+
+class _CheckpointFiles(TorchCheckpointIO):
+    """Lightning's checkpoint files, read safely and with errors that name a bad file."""
+
+    def load_checkpoint(
+        self, path: Any, map_location: Any = None, weights_only: bool | None = None
+    ) -> dict[str, Any]:
+        """Read the checkpoint at ``path``: only tensors and plain data unless told otherwise."""
+        location = map_location or (lambda storage, _: storage)
+        return read_checkpoint(path, location, weights_only is not False)
+
+
+@contextmanager
+def _quiet(in_memory_data: bool) -> Iterator[None]:
+    """Hide, during a run, only the warnings that the user cannot act on."""
+    with warnings.catch_warnings():
+        # torch 2.10+ deprecates LeafSpec, which Lightning 2.6 uses on every batch: a
+        # deprecation inside Lightning, fixed by upgrading it, that would repeat every step.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+            category=FutureWarning,
+        )
+        if in_memory_data:
+            # The core's DataModule serves in-memory arrays a whole batch per indexing
+            # operation, in the main process: worker processes would only slow it down.
+            warnings.filterwarnings(
+                "ignore", message=".*does not have many workers", category=PossibleUserWarning
+            )
+            # It also gives a validation loader only when there is validation data, while every
+            # Task has a validation_step: training without validation data is a choice here.
+            warnings.filterwarnings(
+                "ignore",
+                message="You defined a `validation_step` but have no `val_dataloader`",
+                category=PossibleUserWarning,
+            )
+        yield
 
 
 class Trainer(pl.Trainer):
     """A ``pytorch_lightning.Trainer`` that predicts readable outputs and finetunes backbones.
 
-    It takes every argument of ``pytorch_lightning.Trainer``.
+    It takes every argument of ``pytorch_lightning.Trainer``. Checkpoints given by
+    ``ckpt_path`` load only tensors and plain data (unless a ``weights_only=False`` is passed),
+    and a bad file is named in the error, unless ``plugins`` bring their own ``CheckpointIO``.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        rank_zero_logger = logging.getLogger(LIGHTNING_LOGGER)
+        if not any(isinstance(known, _NoTips) for known in rank_zero_logger.filters):
+            rank_zero_logger.addFilter(_NoTips())
+        plugins = kwargs.get("plugins")
+        if plugins is None:
+            plugins = []
+        plugins = list(plugins) if isinstance(plugins, list | tuple) else [plugins]
+        if not any(isinstance(plugin, CheckpointIO) for plugin in plugins):
+            kwargs["plugins"] = [*plugins, _CheckpointFiles()]
+        adapt_log_interval = kwargs.get("log_every_n_steps") is None and not kwargs.get(
+            "barebones"
+        )
+        super().__init__(*args, **kwargs)
+        if adapt_log_interval:
+            self.fit_loop.setup_data = self._setup_data_logging_each_epoch  # type: ignore[method-assign]
+
+    def _setup_data_logging_each_epoch(self) -> None:
+        """Set up the training data, logging at least once an epoch when epochs are short.
+
+        Lightning logs training steps every 50 steps by default, and warns when an epoch is
+        shorter than that. Unless ``log_every_n_steps`` is given, an epoch of fewer batches
+        logs every ``number of batches`` steps instead, so the warning has no reason to be.
+        """
+        self.log_every_n_steps = 1
+        try:
+            type(self.fit_loop).setup_data(self.fit_loop)
+        finally:
+            batches = self.fit_loop.max_batches
+            finite = isinstance(batches, int) and batches > 0
+            self.log_every_n_steps = (
+                min(DEFAULT_LOG_INTERVAL, batches) if finite else DEFAULT_LOG_INTERVAL
+            )
+
+    def _run_quietly(self, run: Any, *args: Any, **kwargs: Any) -> Any:
+        # Lightning takes a data module in its own argument or in place of the data loaders.
+        in_memory = any(isinstance(value, DataModule) for value in (*args, *kwargs.values()))
+        with _quiet(in_memory):
+            return run(*args, **kwargs)
+
+    def fit(self, *args: Any, **kwargs: Any) -> None:
+        """Fit, as ``pytorch_lightning.Trainer.fit`` does, with a quiet run."""
+        self._run_quietly(super().fit, *args, **kwargs)
+
+    def validate(self, *args: Any, **kwargs: Any) -> Any:
+        """Validate, as ``pytorch_lightning.Trainer.validate`` does, with a quiet run."""
+        return self._run_quietly(super().validate, *args, **kwargs)
+
+    def test(self, *args: Any, **kwargs: Any) -> Any:
+        """Test, as ``pytorch_lightning.Trainer.test`` does, with a quiet run."""
+        return self._run_quietly(super().test, *args, **kwargs)
 
     def finetune(
         self,
@@ -39,7 +157,7 @@ class Trainer(pl.Trainer):
         callback = FlashFinetuning(strategy, train_bn=train_bn)
         self.callbacks = [c for c in self.callbacks if not isinstance(c, FlashFinetuning)]
         self.callbacks.append(callback)
-        self.fit(model, train_dataloaders, val_dataloaders, datamodule)
+        self.fit(model, train_dataloaders, val_dataloaders, datamodule=datamodule)
 
     def predict(
         self,
@@ -73,8 +191,14 @@ class Trainer(pl.Trainer):
         if outputs is None:
             raise TypeError(f"output= needs a Task with outputs; got {type(task).__name__}.")
         to_output = outputs.get(output)
-        predictions = super().predict(
-            model, dataloaders, datamodule, return_predictions, ckpt_path, **kwargs
+        predictions = self._run_quietly(
+            super().predict,
+            model,
+            dataloaders,
+            datamodule,
+            return_predictions,
+            ckpt_path,
+            **kwargs,
         )
         if predictions is None:
             return None

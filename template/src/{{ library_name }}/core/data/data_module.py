@@ -22,6 +22,9 @@ DataModuleT = TypeVar("DataModuleT", bound="DataModule")
 STATISTICS_BATCH_SIZE = 4096
 """Samples per batch when a pass over the training data only gathers statistics."""
 
+MIN_TRAIN_SAMPLES = 2
+"""The smallest training split: one sample cannot make a batch that BatchNorm can train on."""
+
 SHUFFLE_CHUNK = 1024
 """Indices that ``ShuffledOrder`` turns into Python integers at a time."""
 
@@ -102,10 +105,17 @@ class DataModule(LightningDataModule):
             for data in (train_input, val_input, test_input, predict_input)
             if data is not None
         ]
+        self._check_features(train_input, val_input, test_input, predict_input)
         train: Dataset | None = train_input
         val: Dataset | None = val_input
         if val_split is not None:
             train, val = self._split(train_input, val_input, val_split)
+        if train is not None and len(train) < MIN_TRAIN_SAMPLES:
+            split = "after val_split " if val_split is not None else ""
+            raise ValueError(
+                f"The training split {split}has {len(train)} sample(s); a training step needs "
+                f"at least {MIN_TRAIN_SAMPLES}."
+            )
         self.train_dataset, self.val_dataset = train, val
         self.test_dataset, self.predict_dataset = test_input, predict_input
         # Lightning runs a stage only when its *_dataloader method exists.
@@ -117,6 +127,22 @@ class DataModule(LightningDataModule):
         ):
             if dataset is not None:
                 setattr(self, f"{stage}_dataloader", getattr(self, f"_{stage}_dataloader"))
+
+    @staticmethod
+    def _check_features(*inputs: Input | None) -> None:
+        """Refuse splits whose samples have another number of features than the first split's."""
+        described = [
+            (data.stage, data.num_features)
+            for data in inputs
+            if data is not None and getattr(data, "num_features", None) is not None
+        ]
+        for stage, num_features in described[1:]:
+            first_stage, expected = described[0]
+            if num_features != expected:
+                raise ValueError(
+                    f"The {stage} data has {num_features} features but the {first_stage} data "
+                    f"has {expected}; every split needs the same features, in the same order."
+                )
 
     @staticmethod
     def _split(

@@ -35,6 +35,40 @@ def _is_text(array: np.ndarray) -> bool:
     return array.dtype.kind in "USO"
 
 
+def _label_text(value: Any) -> str:
+    """A label's name: whole numbers read the same whether given as ``3``, ``3.0`` or ``"3"``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _refuse_missing(values: Sequence[Any], what: str) -> None:
+    for index, value in enumerate(values):
+        if value is None or type(value).__name__ == "NAType" or value != value:
+            raise ValueError(
+                f"{what} have a missing label ({value!r}) at index {index}; fill or drop it."
+            )
+
+
+def _refuse_single_class(found: Sequence[Any], what: str) -> None:
+    if len(found) < 2:
+        only = f" ({found[0]!r})" if found else ""
+        raise ValueError(
+            f"{what} hold a single class{only}; a classifier needs examples of at least two."
+        )
+
+
+def _far_from_indices(found: np.ndarray) -> bool:
+    """Whether class indices leave so many gaps that they are ids rather than indices.
+
+    ``{0, 1, 3}`` stays as indices (a class may be missing from a small split); ``{0, 10**6}``
+    or ``{7, 2**62}`` would build a head of a million (or 2**62) outputs for two classes.
+    """
+    return int(found.max()) + 1 > max(2 * len(found), len(found) + 8)
+
+
 @dataclass
 class ClassificationTargetFormatter:
     """How classification targets map to class indices.
@@ -68,30 +102,42 @@ class ClassificationTargetFormatter:
         names = [str(label) for label in labels] if labels is not None else None
         if _is_label_lists(targets):
             values = sorted({value for row in targets for value in row}, key=str)
+            _refuse_missing(values, "train targets")
+            _refuse_single_class(values, "train targets")
             by_name = bool(values) and isinstance(values[0], str)
             if by_name:
                 names = names or [str(value) for value in values]
                 return cls(len(names), names, multi_label=True, by_name=True)
             num_classes = len(names) if names else int(max(values, default=-1)) + 1
             return cls(num_classes, names, multi_label=True)
-        array = np.asarray(targets)
-        if _is_text(array):
+        what = "train targets"
+        array = np.asarray(targets) if not hasattr(targets, "to_numpy") else targets.to_numpy()
+        if _is_text(array) and not _all_numbers(array):
             if array.ndim != 1:
                 raise ValueError(f"Label-name targets must be 1-D, got shape {array.shape}.")
-            found = sorted({str(value) for value in array})
+            _refuse_missing(array, what)
+            found = sorted({_label_text(value) for value in array})
+            _refuse_single_class(found, what)
             return cls(len(names or found), names or found, by_name=True)
-        array = numeric_array(array, "train targets")
+        array = numeric_array(array, what)
         if array.ndim == 2:
             if not np.isin(array, (0, 1)).all():
                 raise ValueError(
                     "2-D classification targets must be multi-hot rows of 0 and 1; "
                     "for several real-valued targets use a regression task."
                 )
+            _refuse_single_class(list(range(array.shape[1])), what)
             return cls(array.shape[1], names, multi_label=True)
         if array.ndim != 1:
             raise ValueError(f"Classification targets must be 1-D, got shape {array.shape}.")
-        _check_indices(array, None, "train targets")
-        return cls(len(names) if names else int(array.max(initial=-1)) + 1, names)
+        _check_indices(array, None, what)
+        found = np.unique(array)
+        _refuse_single_class(found.tolist(), what)
+        if names is None and _far_from_indices(found):
+            # Ids such as {0, 10**6} become classes 0..n-1, keeping each id as its label.
+            ids = [_label_text(value) for value in found]
+            return cls(len(ids), ids, by_name=True)
+        return cls(len(names) if names else int(found.max()) + 1, names)
 
     def __call__(self, targets: Any, what: str = "targets") -> Tensor:
         """Format one split's targets.
@@ -109,9 +155,14 @@ class ClassificationTargetFormatter:
         """
         if self.multi_label:
             return self._multi_hot(targets, what)
-        array = np.asarray(targets)
+        array = np.asarray(targets) if not hasattr(targets, "to_numpy") else targets.to_numpy()
         if self.by_name:
-            array = np.asarray([self._index_of_name(str(value), what) for value in array])
+            if array.ndim != 1:
+                raise ValueError(f"{what} must be 1-D labels, got shape {array.shape}.")
+            _refuse_missing(array, what)
+            array = np.asarray(
+                [self._index_of_name(_label_text(value), what) for value in array], dtype=np.int64
+            )
         array = numeric_array(array, what)
         if array.ndim != 1:
             raise ValueError(f"{what} must be 1-D class indices, got shape {array.shape}.")
@@ -140,12 +191,20 @@ class ClassificationTargetFormatter:
         for row, values in enumerate(targets):
             for value in values:
                 if self.by_name:
-                    index = self._index_of_name(str(value), what)
+                    index = self._index_of_name(_label_text(value), what)
                 else:
                     index = int(value)
                     _check_indices(np.asarray([index]), self.num_classes, what)
                 rows[row, index] = 1.0
         return rows
+
+
+def _all_numbers(array: np.ndarray) -> bool:
+    """Whether an object array holds only numbers (a pandas column of ints, say), not names."""
+    return array.dtype == object and all(
+        isinstance(value, int | float | np.number) and not isinstance(value, bool)
+        for value in array.flat
+    )
 
 
 def _check_indices(array: np.ndarray, num_classes: int | None, what: str) -> None:
@@ -176,14 +235,14 @@ class RegressionTargetFormatter:
     @classmethod
     def from_targets(cls, targets: Any) -> "RegressionTargetFormatter":
         """Learn the number of targets from the training targets (1-D means one target)."""
-        array = numeric_array(targets, "train targets")
+        array = numeric_array(targets, "train targets", np.float32)
         if array.ndim not in (1, 2):
             raise ValueError(f"Regression targets must be 1-D or 2-D, got shape {array.shape}.")
         return cls(1 if array.ndim == 1 else array.shape[1])
 
     def __call__(self, targets: Any, what: str = "targets") -> Tensor:
         """Format one split's targets, refusing another number of targets than training had."""
-        array = numeric_array(targets, what)
+        array = numeric_array(targets, what, np.float32)
         array = array.reshape(len(array), -1) if array.ndim else array
         if array.ndim != 2 or array.shape[1] != self.num_targets:
             raise ValueError(
