@@ -26,7 +26,6 @@ from copier.errors import DirtyLocalWarning
 from .checks import (
     CheckResult,
     leftover_jinja,
-    package_build,
     pytest_run,
     ruff_check,
     ruff_format,
@@ -60,11 +59,10 @@ CHECKS: Final[dict[str, Callable[[Path], CheckResult]]] = {
     "jinja": leftover_jinja,
     "lint": ruff_check,
     "format": ruff_format,
-    "install": package_build,
     "tests": pytest_run,
 }
 """The checks ``--checks`` can name, in the order they run: leftover Jinja, ruff check, ruff
-format --check, building the wheel pip would install, and the rendering's own pytest suite."""
+format --check, and the rendering's own pytest suite."""
 
 RENDER: Final = "render"
 """The name of the first step of every point, rendering it."""
