@@ -26,7 +26,7 @@ from copier.errors import CopierError, DirtyLocalWarning
 
 from .errors import AnswerError, ConflictError, LibraryError
 from .git import GitError, has_git, init_repository, repository_root
-from .library import RECORDED, TaskPlan, add_planned, plan_task
+from .library import RECORDED, TaskPlan, add_planned, library_template, plan_task
 from .matrix import SUBSETS, build_matrix, select_points
 from .render import default_vcs_ref, is_remote, preview, read_answers, recorded_answers, render
 from .runner import (
@@ -426,6 +426,14 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _library_source(library: Path) -> str | Path:
+    """The template a library records, to read its questions; this one when it records none."""
+    try:
+        return library_template(read_answers(library))
+    except (OSError, ValueError):
+        return TEMPLATE_ROOT
+
+
 def _add(args: argparse.Namespace) -> int:
     """Run ``flash-task add``: add a task to a library, refusing duplicates and conflicts.
 
@@ -436,8 +444,7 @@ def _add(args: argparse.Namespace) -> int:
         The exit code.
     """
     template = args.template
-    questions = _template_questions(template) if template else {}
-    data = _answers(args.data, questions)
+    data = _answers(args.data, _template_questions(template or _library_source(args.library)))
     plan = plan_task(
         args.library,
         data,
