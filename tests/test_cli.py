@@ -14,9 +14,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import tomlkit
 
-from generator import TEMPLATE_ROOT, read_answers
+from generator import TEMPLATE_ROOT, LibraryError, read_answers
 from generator.cli import _RESOLVE, build_parser, main
+from generator.library_files import library_edits
 from generator.render import default_vcs_ref, is_remote
 from generator.runner import CHECKS
 
@@ -905,3 +907,146 @@ def test_check_offers_exactly_the_runner_s_checks(capsys: pytest.CaptureFixture[
     help_text = " ".join(capsys.readouterr().out.split())
     assert f"among {', '.join(CHECKS)} (default: all)" in help_text
     assert set(CHECKS) == {"jinja", "lint", "format", "tests"}
+
+
+# --- keeping a library whole: the merges, on hand-edited files ----------------------------------
+
+VIEW_README = """\
+# lib
+
+| task | classes | documentation |
+| --- | --- | --- |
+| `tabular/regression` | `TabularRegressor` | [docs](docs/tabular_regression.md) |
+"""
+
+VIEW_CHANGELOG = """\
+# Changelog
+
+## [Unreleased]
+
+### Added
+
+- The `tabular/regression` task: `TabularRegressor` and
+  `TabularData`.
+"""
+
+VIEW_PYPROJECT = """\
+[project]
+name = "lib"
+dependencies = ["numpy>=1.24", "pandas>=2.0", "torch>=2.1"]
+"""
+
+VIEW_INIT = '''\
+"""Tabular tasks."""
+
+from .regression import TabularData, TabularRegressor
+
+__all__ = ["TabularData", "TabularRegressor"]
+'''
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_library_edits_merge_into_files_the_author_changed(tmp_path: Path) -> None:
+    init = "src/lib/tabular/__init__.py"
+    view = write_files(
+        tmp_path / "view",
+        {
+            "README.md": VIEW_README,
+            "CHANGELOG.md": VIEW_CHANGELOG,
+            "pyproject.toml": VIEW_PYPROJECT,
+            init: VIEW_INIT,
+        },
+    )
+    library = write_files(
+        tmp_path / "lib",
+        {
+            "README.md": (
+                "# lib, by hand\n\nOur tasks:\n\n| task | classes | documentation |\n"
+                "|---|---|---|\n| `tabular/classification` | `TabularClassifier` | ours |\n"
+                "\nMore words.\n"
+            ),
+            "CHANGELOG.md": (
+                "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n### Added\n\n- The first task.\n"
+            ),
+            "pyproject.toml": (
+                '[project]\nname = "lib"  # our name\ndependencies = [\n'
+                '    # Arrays.\n    "numpy>=1.26",\n    "torch>=2.1",  # the model\n]\n\n'
+                "[tool.ruff]\nline-length = 60\n"
+            ),
+            init: (
+                '"""Tabular tasks."""\n\nfrom .classification import TabularClassifier, '
+                "TabularData\n\n__all__ = [\n"
+                '    "TabularClassifier",\n    "TabularData",\n]\n'
+            ),
+        },
+    )
+    edits, notes = library_edits(library, view, [init])
+    texts = {edit.path: edit.text for edit in edits}
+    assert texts["README.md"].splitlines()[6:9] == [
+        "| `tabular/classification` | `TabularClassifier` | ours |",
+        "| `tabular/regression` | `TabularRegressor` | [docs](docs/tabular_regression.md) |",
+        "",
+    ]
+    assert texts["README.md"].endswith("\nMore words.\n")
+    # No [Unreleased] section yet: one is opened above the last release.
+    assert texts["CHANGELOG.md"] == (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n"
+        "- The `tabular/regression` task: `TabularRegressor` and\n  `TabularData`.\n\n"
+        "## [0.1.0] - 2026-01-01\n\n### Added\n\n- The first task.\n"
+    )
+    pyproject = texts["pyproject.toml"]
+    assert pyproject == (
+        '[project]\nname = "lib"  # our name\ndependencies = [\n'
+        '    # Arrays.\n    "numpy>=1.26",\n    "pandas>=2.0",\n    "torch>=2.1",  # the model\n'
+        "]\n\n[tool.ruff]\nline-length = 60\n"
+    )
+    assert tomlkit.parse(pyproject).unwrap()["project"]["dependencies"] == [
+        "numpy>=1.26",
+        "pandas>=2.0",
+        "torch>=2.1",
+    ]
+    assert texts[init] == (
+        '"""Tabular tasks."""\n\nfrom .classification import TabularClassifier, TabularData\n'
+        'from .regression import TabularRegressor\n\n__all__ = [\n    "TabularClassifier",\n'
+        '    "TabularData",\n    "TabularRegressor",\n]\n'
+    )
+    assert notes == [
+        f"{init} already binds TabularData, so it does not re-export the new task's "
+        "TabularData; import that one from its own module (.regression)"
+    ]
+
+
+def test_library_edits_leave_what_they_cannot_place_to_the_author(tmp_path: Path) -> None:
+    view = write_files(
+        tmp_path / "view", {"README.md": VIEW_README, "CHANGELOG.md": VIEW_CHANGELOG}
+    )
+    library = write_files(
+        tmp_path / "lib",
+        {
+            "README.md": "# lib\n\nNo table here.\n",
+            "CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- A bug.\n",
+        },
+    )
+    edits, notes = library_edits(library, view, [])
+    assert [edit.path for edit in edits] == ["CHANGELOG.md"]
+    assert edits[0].text == (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n"
+        "- The `tabular/regression` task: `TabularRegressor` and\n  `TabularData`.\n\n"
+        "### Fixed\n\n- A bug.\n"
+    )
+    assert len(notes) == 1
+    assert notes[0].startswith("README.md has no table headed | task | classes | documentation |")
+    assert "| `tabular/regression` |" in notes[0]
+
+
+def test_library_edits_refuse_a_pyproject_that_is_not_toml(tmp_path: Path) -> None:
+    view = write_files(tmp_path / "view", {"pyproject.toml": VIEW_PYPROJECT})
+    library = write_files(tmp_path / "lib", {"pyproject.toml": "[project\n"})
+    with pytest.raises(LibraryError, match=r"pyproject\.toml cannot be read as TOML"):
+        library_edits(library, view, [])
