@@ -30,7 +30,7 @@ __all__ = [
 INLINE_MARKERS: Final[tuple[str, str]] = ("<<<<<<< before updating", ">>>>>>> after updating")
 """The lines copier's inline conflicts open and close with."""
 
-_QUIET_COMMIT: Final = ("-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false")
+_QUIET_COMMIT: Final = ("-c", f"core.hooksPath={os.devnull}", "-c", "commit.gpgsign=false")
 """Options for the generator's own commits: no hooks, no signing."""
 
 

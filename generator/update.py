@@ -178,7 +178,10 @@ def _restore_branch(library: Path, start: str, keep_unmerged: Sequence[str]) -> 
     Files git records as unmerged keep that state, so ``git commit`` refuses them until they
     are resolved and added.
     """
-    git(library, "reset", "-q", "--soft", start)
+    # `git reset --soft` refuses an index with unmerged files; moving the branch does not.
+    git(
+        library, "update-ref", "-m", "flash-task update: undo its temporary commits", "HEAD", start
+    )
     staged = git(library, "diff", "--cached", "--name-only", "--relative", start).splitlines()
     unstage = [path for path in staged if path and path not in keep_unmerged]
     if unstage:

@@ -1050,3 +1050,30 @@ def test_library_edits_refuse_a_pyproject_that_is_not_toml(tmp_path: Path) -> No
     library = write_files(tmp_path / "lib", {"pyproject.toml": "[project\n"})
     with pytest.raises(LibraryError, match=r"pyproject\.toml cannot be read as TOML"):
         library_edits(library, view, [])
+
+
+def test_update_a_task_s_conflict_after_the_library_s_clean_update(
+    tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The library's update runs first and merges cleanly; the added task's then conflicts.
+    assert main(["add", str(old_library), "-d", "data_type=tabular"]) == 0
+    (old_library / "examples/tabular_classification.py").write_text('print("ours")\n')
+    git(old_library, "add", "-A")
+    git(old_library, "commit", "-qm", "Add the tabular task, our way")
+    head = git_out(old_library, "rev-parse", "HEAD")
+    example = tagged_template / "template/examples/{{ data_type }}_{{ task_type }}.py.jinja"
+    example.write_text('print("v1.1.0 {{ task_type }}")\n')
+    tag_template(tagged_template, "v1.1.0", "v1.1.0")
+    capsys.readouterr()
+    assert main(["update", str(old_library)]) == 1
+    out, err = capsys.readouterr()
+    assert "  .copier-answers.yml: v1.0.0 -> v1.1.0" in out, err
+    assert "  .copier-answers.tabular-classification.yml: v1.0.0 -> v1.1.0" in out
+    assert f"conflict: examples/tabular_classification.py: {_RESOLVE['inline']}" in err
+    # The generator's own commit between the two updates is gone; the changes are not staged,
+    # and git still holds the conflicted file as unmerged.
+    assert git_out(old_library, "rev-parse", "HEAD") == head
+    status = git_out(old_library, "status", "--porcelain").splitlines()
+    assert " M examples/template_classification.py" in status
+    unmerged = git_out(old_library, "diff", "--name-only", "--diff-filter=U")
+    assert unmerged == "examples/tabular_classification.py"
