@@ -736,6 +736,23 @@ def tag_template(template: Path, tag: str, message: str) -> None:
     git(template, "tag", tag)
 
 
+def release_example_change(template: Path) -> None:
+    """Template v1.1.0: every task's example prints something else."""
+    example = template / "template/examples/{{ data_type }}_{{ task_type }}.py.jinja"
+    example.write_text('print("v1.1.0 {{ task_type }}")\n')
+    tag_template(template, "v1.1.0", "v1.1.0")
+
+
+def add_tabular(library: Path, example: str | None = None) -> str:
+    """Add a tabular task (with the author's own example, if given), commit; return HEAD."""
+    assert main(["add", str(library), "-d", "data_type=tabular"]) == 0
+    if example is not None:
+        (library / "examples/tabular_classification.py").write_text(example)
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "Add the tabular task")
+    return git_out(library, "rev-parse", "HEAD")
+
+
 @pytest.fixture
 def tagged_template(template: Path) -> Path:
     """The fake template in git, tagged v1.0.0."""
@@ -750,9 +767,7 @@ def test_add_renders_the_version_the_library_records(
     dest = tmp_path / "lib"
     argv = ["new", str(dest), "--template", str(tagged_template), "--vcs-ref", "v1.0.0"]
     assert main(argv) == 0
-    example = tagged_template / "template/examples/{{ data_type }}_{{ task_type }}.py.jinja"
-    example.write_text('print("v1.1.0 {{ task_type }}")\n')
-    tag_template(tagged_template, "v1.1.0", "v1.1.0")
+    release_example_change(tagged_template)
     capsys.readouterr()
     assert main(["add", str(dest), "-d", "data_type=tabular"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
@@ -877,13 +892,8 @@ def test_update_refuses_a_directory_that_is_no_library(
 def test_update_brings_the_library_and_each_task_forward(
     tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["add", str(old_library), "-d", "data_type=tabular"]) == 0
-    git(old_library, "add", "-A")
-    git(old_library, "commit", "-qm", "Add the tabular task")
-    head = git_out(old_library, "rev-parse", "HEAD")
-    example = tagged_template / "template/examples/{{ data_type }}_{{ task_type }}.py.jinja"
-    example.write_text('print("v1.1.0 {{ task_type }}")\n')
-    tag_template(tagged_template, "v1.1.0", "v1.1.0")
+    head = add_tabular(old_library)
+    release_example_change(tagged_template)
     capsys.readouterr()
     assert main(["update", str(old_library)]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -1056,14 +1066,8 @@ def test_update_a_task_s_conflict_after_the_library_s_clean_update(
     tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The library's update runs first and merges cleanly; the added task's then conflicts.
-    assert main(["add", str(old_library), "-d", "data_type=tabular"]) == 0
-    (old_library / "examples/tabular_classification.py").write_text('print("ours")\n')
-    git(old_library, "add", "-A")
-    git(old_library, "commit", "-qm", "Add the tabular task, our way")
-    head = git_out(old_library, "rev-parse", "HEAD")
-    example = tagged_template / "template/examples/{{ data_type }}_{{ task_type }}.py.jinja"
-    example.write_text('print("v1.1.0 {{ task_type }}")\n')
-    tag_template(tagged_template, "v1.1.0", "v1.1.0")
+    head = add_tabular(old_library, example='print("ours")\n')
+    release_example_change(tagged_template)
     capsys.readouterr()
     assert main(["update", str(old_library)]) == 1
     out, err = capsys.readouterr()
