@@ -497,6 +497,8 @@ def _print_update(report: UpdateReport) -> int:
     Returns:
         The exit code: 1 while a conflict remains.
     """
+    if report.steps:
+        print(f"Ran copier update in {report.library}, for each answers file:")
     for step in report.steps:
         change = "kept" if step.before == step.after else f"{step.before} ->"
         print(f"  {step.answers_file}: {change} {step.after}")
@@ -535,9 +537,7 @@ def _update(args: argparse.Namespace) -> int:
     Returns:
         The exit code: 0 when every answers file updated without conflict, else 1.
     """
-    library = args.library.expanduser().resolve()
-    print(f"Updating {library} from its template ({args.conflict} conflicts)")
-    report = update_library(library, conflict=args.conflict, vcs_ref=args.vcs_ref)
+    report = update_library(args.library, conflict=args.conflict, vcs_ref=args.vcs_ref)
     return _print_update(report)
 
 
