@@ -15,7 +15,7 @@ and committed.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -83,7 +83,7 @@ class UpdateReport:
     pending: tuple[str, ...] = ()
     changed: tuple[tuple[str, str], ...] = ()
     conflicts: tuple[str, ...] = ()
-    rejects: tuple[str, ...] = field(default=())
+    rejects: tuple[str, ...] = ()
     earlier: bool = False
 
     @property

@@ -6,6 +6,11 @@ tests build a throwaway, clean git copy of the template: the working tree's ``co
 tagged ``v1.1.0``, that changes a core file, a task file, the README and the CHANGELOG, and adds a
 file. Projects are rendered from ``v1.0.0``, committed, edited by "their author", committed, and
 then updated or recopied. The rendered projects' own test suites are not run here.
+
+The last tests drive the same throwaway template through the generator: `flash-task new` (a
+library committed in its own repository), `flash-task add` (tasks rendered at the library's
+version, merged into its README, CHANGELOG, re-exports and dependencies) and `flash-task update`
+(stopping at a conflict until it is resolved).
 """
 
 import ast
