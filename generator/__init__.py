@@ -21,7 +21,7 @@ from .checks import (
     run_checks,
 )
 from .errors import AnswerError, ConflictError, LibraryError
-from .library import SHARED_QUESTIONS, TaskPlan, add_task, plan_task
+from .library import TaskPlan, add_task, plan_task
 from .matrix import Factor, Matrix, Point, build_matrix, select_points
 from .questionnaire import Evaluation, Questionnaire
 from .render import (
@@ -47,7 +47,6 @@ from .template import (
 __all__ = [
     "COPIER_FILE",
     "DEFAULT_ANSWERS_FILE",
-    "SHARED_QUESTIONS",
     "TEMPLATE_ROOT",
     "AnswerError",
     "CheckOptions",

@@ -1,7 +1,9 @@
-"""The ``flash-task`` command: ``new``, ``add`` and ``check``.
+"""The ``flash-task`` command: ``new``, ``add``, ``update`` and ``check``.
 
-* ``flash-task new DEST [--data key=value ...]`` renders a new library with its first task.
+* ``flash-task new DEST [--data key=value ...]`` renders a new library with its first task,
+  in a new git repository with a first commit.
 * ``flash-task add LIBRARY_DIR [--data key=value ...]`` adds another task to such a library.
+* ``flash-task update [LIBRARY_DIR]`` updates the library and each task from the template.
 * ``flash-task check [--subset NAME] [--jobs J] ...`` renders points of the answer matrix and
   runs each rendering's own checks.
 
@@ -12,8 +14,8 @@ function that returns the exit code, so a new subcommand is one more pair of fun
 import argparse
 import json
 import os
-import shlex
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -40,9 +42,10 @@ from .fanout import (
     template_commit,
     template_digest,
 )
-from .library import add_task, plan_task
+from .git import GitError, has_git, init_repository, repository_root
+from .library import RECORDED, TaskPlan, add_planned, library_template, plan_task
 from .matrix import SUBSETS, Point, build_matrix, select_points
-from .render import RenderPlan, default_vcs_ref, is_remote, preview, recorded_answers, render
+from .render import default_vcs_ref, is_remote, preview, read_answers, recorded_answers, render
 from .runner import (
     CHECKS,
     CheckOptions,
@@ -56,7 +59,9 @@ from .runner import (
     report_json,
     run_points,
 )
+from .source import after_copy_message, open_template
 from .template import TEMPLATE_ROOT, Question, load_questions
+from .update import CONFLICT_MODES, UpdateReport, update_library
 
 __all__ = ["build_parser", "main"]
 
@@ -175,15 +180,22 @@ def _add_new(subparsers: Any) -> None:
         "new",
         help="render a new library with its first task",
         description=(
-            "Render the Flash task template into DEST. Questions answered with --data take "
-            "that answer; with --defaults (or without a terminal) the others take their "
-            "default, otherwise they are asked. Nothing is written when an answer is refused "
-            "(exit 2) or when DEST holds files that differ from the rendering and --overwrite "
-            "is not given (exit 1)."
+            "Render the Flash task template into DEST and make DEST a git repository with a "
+            "first commit (unless --no-git, or DEST is already in one), so `flash-task update` "
+            "works from day one. Questions answered with --data take that answer; with "
+            "--defaults (or without a terminal) the others take their default, otherwise they "
+            "are asked. Nothing is written when an answer is refused (exit 2) or when DEST "
+            "holds files that differ from the rendering and --overwrite is not given (exit 1)."
         ),
     )
     parser.add_argument("dest", type=Path, metavar="DEST", help="the directory to render into")
     _add_render_options(parser)
+    parser.add_argument(
+        "--no-git",
+        dest="git",
+        action="store_false",
+        help="do not make DEST a git repository with a first commit (copier update needs one)",
+    )
     parser.set_defaults(run=_new)
 
 
@@ -200,9 +212,10 @@ def _add_add(subparsers: Any) -> None:
             "Render another task into LIBRARY_DIR, a library that `flash-task new` rendered. "
             "The library's shared answers (project_name, library_name, author, license...) "
             "come from its .copier-answers.yml; the task renders with new_library=false and "
-            "records its answers in .copier-answers.<data_type>-<task_type>.yml. Refused when "
-            "the library already has that task. The template defaults to the one the library "
-            "was rendered from."
+            "records its answers in its own answers file. The library's README task table, "
+            "CHANGELOG, re-exports and dependencies take the new task. Refused when the "
+            "library already has that task. The template defaults to the one, at the version, "
+            "the library was rendered from."
         ),
     )
     parser.add_argument(
@@ -210,6 +223,45 @@ def _add_add(subparsers: Any) -> None:
     )
     _add_render_options(parser)
     parser.set_defaults(run=_add)
+
+
+def _add_update(subparsers: Any) -> None:
+    """Add the ``update`` subcommand.
+
+    Args:
+        subparsers: What ``ArgumentParser.add_subparsers`` returned.
+    """
+    parser = subparsers.add_parser(
+        "update",
+        help="update a library and each of its tasks from the template",
+        description=(
+            "Run `copier update` for LIBRARY_DIR's .copier-answers.yml and then for each "
+            "task's answers file, keeping every answer, and leave the changes uncommitted. "
+            "Prints the files changed; exits 1 while a conflict remains, naming each file. "
+            "The library must be a git repository with nothing uncommitted."
+        ),
+    )
+    parser.add_argument(
+        "library",
+        type=Path,
+        nargs="?",
+        default=Path(),
+        metavar="LIBRARY_DIR",
+        help="the library's root directory (default: the current directory)",
+    )
+    parser.add_argument(
+        "--conflict",
+        choices=CONFLICT_MODES,
+        default=CONFLICT_MODES[0],
+        help="how to leave what cannot be merged: inline markers in the file (default) or a "
+        ".rej file beside it",
+    )
+    parser.add_argument(
+        "--vcs-ref",
+        metavar="REF",
+        help="the template version to update to (default: its latest tag)",
+    )
+    parser.set_defaults(run=_update)
 
 
 def _add_check(subparsers: Any) -> None:
@@ -259,10 +311,9 @@ def _add_check(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--checks",
-        default=",".join(["jinja", "lint", "format", "tests"]),
+        default=",".join(CHECKS),
         metavar="LIST",
-        help=f"comma-separated checks among {', '.join(CHECKS)} (default: jinja,lint,format,"
-        "tests)",
+        help=f"comma-separated checks among {', '.join(CHECKS)} (default: all)",
     )
     parser.add_argument(
         "--json",
@@ -332,52 +383,72 @@ def _add_check(subparsers: Any) -> None:
     parser.set_defaults(run=_check)
 
 
-def _next_steps(where: Path, answers: Mapping[str, Any], headline: str) -> str:
-    """Say what to do with a freshly rendered task.
-
-    Args:
-        where: The directory as the user typed it.
-        answers: The task's recorded answers.
-        headline: The first line.
-
-    Returns:
-        The lines to print.
-    """
-    example = f"examples/{answers.get('data_type')}_{answers.get('task_type')}.py"
-    return "\n".join(
-        [
-            headline,
-            "Next steps:",
-            f"  cd {shlex.quote(str(where))}",
-            "  pip install -e '.[test]'",
-            "  pytest",
-            f"  python {example}",
-        ]
-    )
-
-
-def _print_plan(plan: RenderPlan, what: str, overwrite: bool) -> int:
+def _print_plan(
+    lines: Sequence[str], dest: Path, what: str, conflicts: int, overwrite: bool
+) -> int:
     """Print what a dry run would write, and whether it would be refused.
 
     Args:
-        plan: The plan.
+        lines: One ``action path`` line per file.
+        dest: Where it would be written.
         what: What would be rendered, e.g. ``flash-tasks``.
+        conflicts: How many existing files differ from the rendering.
         overwrite: Whether ``--overwrite`` was given.
 
     Returns:
         The exit code the real run would have: 1 when it would refuse conflicts.
     """
-    print(f"Dry run: would render {what} into {plan.dest}; nothing was written.")
-    for line in plan.lines():
+    print(f"Dry run: would render {what} into {dest}; nothing was written.")
+    for line in lines:
         print(f"  {line}")
-    if plan.conflicts and not overwrite:
+    if conflicts and not overwrite:
         print(
-            f"error: {len(plan.conflicts)} existing file(s) differ from the rendering; "
+            f"error: {conflicts} existing file(s) differ from the rendering; "
             "the real run would refuse without --overwrite",
             file=sys.stderr,
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _unwritable(dest: Path) -> str | None:
+    """Say why ``dest`` cannot be rendered into, or ``None`` when it can.
+
+    The nearest existing directory is probed by making (and removing) a directory in it.
+    """
+    path = dest.expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        return f"{dest} is a file, not a directory; choose another destination"
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{dest} cannot be made: {existing} is a file, not a directory"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".flash-task-", dir=existing))
+    except OSError as error:
+        return f"{dest} cannot be written: {existing}: {error.strerror or error}"
+    return None
+
+
+def _make_repository(dest: Path, answers: Mapping[str, Any], version: str) -> str:
+    """Make a freshly rendered library a git repository with a first commit.
+
+    Returns:
+        What was done, in a sentence.
+    """
+    root = repository_root(dest)
+    if root is not None:
+        return (
+            f"{dest} is inside the git repository {root}: commit the rendered files there "
+            "(copier update needs them committed)."
+        )
+    author = (
+        str(answers.get("author_name") or "flash-task"),
+        str(answers.get("author_email") or "flash-task@localhost"),
+    )
+    init_repository(dest, f"Render the template at {version}", author)
+    return f"Made {dest} a git repository with a first commit, so `flash-task update` works."
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -389,6 +460,12 @@ def _new(args: argparse.Namespace) -> int:
     Returns:
         The exit code.
     """
+    problem = _unwritable(args.dest)
+    if problem is None and args.git and not args.dry_run and not has_git():
+        problem = "git is not installed: install it, or pass --no-git (copier update needs git)"
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     template = args.template or TEMPLATE_ROOT
     vcs_ref = _vcs_ref(args, template)
     data = _answers(args.data, _template_questions(template))
@@ -397,7 +474,7 @@ def _new(args: argparse.Namespace) -> int:
     answers = recorded_answers(plan.answers)
     name = str(answers.get("project_name", plan.dest.name))
     if args.dry_run:
-        return _print_plan(plan, name, args.overwrite)
+        return _print_plan(plan.lines(), plan.dest, name, len(plan.conflicts), args.overwrite)
     if plan.conflicts and not args.overwrite:
         raise ConflictError(str(args.dest), plan.conflicts)
     render(
@@ -407,8 +484,23 @@ def _new(args: argparse.Namespace) -> int:
         vcs_ref=vcs_ref,
         overwrite=args.overwrite,
     )
-    print(_next_steps(args.dest, answers, f"Rendered {name} into {plan.dest}"))
+    print(f"Rendered {name} into {plan.dest}")
+    with open_template(template, vcs_ref) as info:
+        message = after_copy_message(info, answers, plan.dest, plan.answers_file)
+    version = str(read_answers(plan.dest, plan.answers_file).get("_commit") or "its working tree")
+    if args.git:
+        print(_make_repository(plan.dest, answers, version))
+    if message:
+        print(message)
     return EXIT_OK
+
+
+def _library_source(library: Path) -> str | Path:
+    """The template a library records, to read its questions; this one when it records none."""
+    try:
+        return library_template(read_answers(library))
+    except (OSError, ValueError):
+        return TEMPLATE_ROOT
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -421,26 +513,101 @@ def _add(args: argparse.Namespace) -> int:
         The exit code.
     """
     template = args.template
-    vcs_ref = args.vcs_ref if args.vcs_ref else default_vcs_ref(template or TEMPLATE_ROOT)
-    questions = _template_questions(template) if template else {}
-    data = _answers(args.data, questions)
-    defaults = not _interactive(args)
-    if args.dry_run:
-        plan = plan_task(args.library, data, template=template, vcs_ref=vcs_ref, defaults=defaults)
-        return _print_plan(
-            plan.plan, f"the {plan.data_type}/{plan.task_type} task", args.overwrite
-        )
-    task = add_task(
+    data = _answers(args.data, _template_questions(template or _library_source(args.library)))
+    plan = plan_task(
         args.library,
         data,
         template=template,
-        vcs_ref=vcs_ref,
-        overwrite=args.overwrite,
-        defaults=defaults,
+        vcs_ref=args.vcs_ref or RECORDED,
+        defaults=not _interactive(args),
     )
-    headline = f"Added the {task.data_type}/{task.task_type} task to {task.library}"
-    print(_next_steps(args.library, task.data, headline))
+    what = f"the {plan.data_type}/{plan.task_type} task"
+    if args.dry_run:
+        print(f"Template: {plan.origin}")
+        return _print_plan(
+            plan.lines(), plan.library, what, len(plan.plan.conflicts), args.overwrite
+        )
+    print(f"Rendering {what} from {plan.origin}")
+    add_planned(plan, overwrite=args.overwrite)
+    _print_added(plan)
     return EXIT_OK
+
+
+def _print_added(plan: TaskPlan) -> None:
+    """Say what ``add`` changed in the library, what is left to do, and what to do next."""
+    print(
+        f"Added the {plan.data_type}/{plan.task_type} task to {plan.library} "
+        f"(its answers: {plan.answers_file})"
+    )
+    for edit in plan.edits:
+        print(f"  updated {edit.path}: {edit.what}")
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    with open_template(plan.template, plan.vcs_ref) as info:
+        message = after_copy_message(info, plan.data, plan.library, plan.answers_file)
+    if message:
+        print(message)
+
+
+_RESOLVE = {
+    "inline": (
+        "both you and the template changed these lines: keep what you want between "
+        "'<<<<<<< before updating' and '>>>>>>> after updating', delete the marker lines, "
+        "then `git add` the file"
+    ),
+    "rej": "apply the hunks of {rej} by hand, then delete {rej}",
+}
+"""How to resolve a conflict, by how copier marked it."""
+
+
+def _print_update(report: UpdateReport) -> int:
+    """Print what ``update`` did and what conflicts remain.
+
+    Returns:
+        The exit code: 1 while a conflict remains.
+    """
+    if report.steps:
+        print(f"Ran copier update in {report.library}, for each answers file:")
+    for step in report.steps:
+        change = "kept" if step.before == step.after else f"{step.before} ->"
+        print(f"  {step.answers_file}: {change} {step.after}")
+    if report.changed and not report.earlier:
+        print("Changed files (uncommitted; review them with `git diff`):")
+        for status, path in report.changed:
+            print(f"  {status} {path}")
+    elif not report.earlier:
+        print("Nothing changed: the library is up to date with its template.")
+    for path in report.conflicts:
+        print(f"conflict: {path}: {_RESOLVE['inline']}", file=sys.stderr)
+    for rej in report.rejects:
+        path = rej.removesuffix(".rej")
+        print(f"conflict: {path}: {_RESOLVE['rej'].format(rej=rej)}", file=sys.stderr)
+    if report.ok:
+        if report.changed:
+            print("No conflicts. Review the changes, run the tests, then commit them.")
+        return EXIT_OK
+    count = len(report.conflicts) + len(report.rejects)
+    pending = f"; {', '.join(report.pending)} will be updated then" if report.pending else ""
+    when = "an earlier update left" if report.earlier else "the update left"
+    print(
+        f"error: {when} {count} conflict(s) in {report.library} (listed above): resolve them, "
+        f"commit, then run `flash-task update` again{pending}",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def _update(args: argparse.Namespace) -> int:
+    """Run ``flash-task update``.
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        The exit code: 0 when every answers file updated without conflict, else 1.
+    """
+    report = update_library(args.library, conflict=args.conflict, vcs_ref=args.vcs_ref)
+    return _print_update(report)
 
 
 def _progress(report: PointReport, done: int, total: int) -> None:
@@ -724,6 +891,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_new(subparsers)
     _add_add(subparsers)
+    _add_update(subparsers)
     _add_check(subparsers)
     return parser
 
@@ -736,7 +904,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The exit code: 0 on success; 1 when a check or copier fails, rendering would overwrite
-        different files, or a library cannot take a task; 2 for bad usage or a refused answer.
+        different files, a library cannot take a task or be updated, or an update leaves
+        conflicts; 2 for bad usage or a refused answer.
     """
     args = build_parser().parse_args(argv)
     try:
@@ -748,7 +917,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnswerError as error:
         print(f"error: {error.question}: {error.message}", file=sys.stderr)
         return EXIT_USAGE
-    except (ConflictError, LibraryError) as error:
+    except (ConflictError, LibraryError, GitError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except CopierError as error:

@@ -5,16 +5,22 @@ so these tests exercise the generator, not the real template (tests/test_render.
 tests/test_rendered_checks.py do that).
 """
 
+import io
 import json
+import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import tomlkit
 
-from generator import TEMPLATE_ROOT, read_answers
-from generator.cli import build_parser, main
+from generator import TEMPLATE_ROOT, LibraryError, read_answers
+from generator.cli import _RESOLVE, build_parser, main
+from generator.library_files import library_edits
 from generator.render import default_vcs_ref, is_remote
+from generator.runner import CHECKS
 
 SETTINGS = """\
 _subdirectory: template
@@ -23,6 +29,12 @@ _answers_file: >-
   else '.copier-answers.' ~ data_type ~ '-' ~ task_type ~ '.yml' }}
 _skip_if_exists:
   - "src/{{ library_name }}/{{ data_type }}/__init__.py"
+_message_after_copy: |
+  Your {{ data_type }}/{{ task_type }} task is ready in {{ _copier_conf.dst_path }}:
+    cd {{ _copier_conf.dst_path }}
+    pip install -e '.[test]'
+    pytest
+    python examples/{{ task_title }}.py
 _exclude:
   - |-
     {%- if not new_library %}
@@ -73,6 +85,14 @@ inputs:
   choices: [numpy, sklearn]
   default: [numpy]
   validator: "{% if not inputs %}inputs needs at least one choice.{% endif %}"
+task_title:
+  type: str
+  when: false
+  default: "{{ data_type }}_{{ task_type }}"
+task_package:
+  type: str
+  when: false
+  default: "{{ library_name }}.{{ data_type }}.{{ task_type }}"
 """
 
 BROKEN_QUESTION = """\
@@ -319,7 +339,13 @@ def test_add_renders_another_task_into_the_library(
     assert (library / "README.md").read_bytes() == readme
     assert read_answers(library)["task_type"] == "classification"
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("Added the tabular/regression task to ")
+    # Which template renders, said before anything is written: the library's own.
+    template = read_answers(library)["_src_path"]
+    assert (
+        out[0]
+        == f"Rendering the tabular/regression task from {template} as it is (not a git repository)"
+    )
+    assert out[1].startswith(f"Added the tabular/regression task to {library} ")
     assert f"  cd {library}" in out
     assert "  pytest" in out
     assert "  python examples/tabular_regression.py" in out
@@ -525,3 +551,535 @@ def test_check_refuses_a_template_that_refuses_its_defaults(
     assert main(["check", "--template", str(template), "--list"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: The template refuses its own defaults: project_name: ")
+
+
+# --- flash-task new: a git repository from day one ----------------------------------------------
+
+
+def git_out(cwd: Path, *args: str) -> str:
+    completed = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return completed.stdout.strip()
+
+
+def test_new_makes_a_git_repository_with_one_commit(template: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    assert git_out(dest, "rev-parse", "--show-toplevel") == str(dest)
+    assert git_out(dest, "rev-list", "--count", "HEAD") == "1"
+    assert git_out(dest, "status", "--porcelain", "--untracked-files=all") == ""
+    committed = set(git_out(dest, "ls-files").splitlines())
+    assert {".copier-answers.yml", "README.md", "pyproject.toml"} <= committed
+
+
+def test_new_commits_as_the_author_when_git_has_no_identity(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh machine: no global or system git configuration.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("NAME", "EMAIL"):
+        for role in ("AUTHOR", "COMMITTER"):
+            monkeypatch.delenv(f"GIT_{role}_{name}", raising=False)
+    monkeypatch.delenv("EMAIL", raising=False)
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(template), "-d", "author_name=Ada Lovelace"]
+    assert main(argv) == 0
+    assert git_out(dest, "log", "--format=%an") == "Ada Lovelace"
+
+
+def test_new_no_git_makes_no_repository(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template), "--no-git"]) == 0
+    assert not (dest / ".git").exists()
+    assert "git repository" not in capsys.readouterr().out
+
+
+def test_new_inside_a_repository_makes_no_nested_one(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    git(outer, "init", "-q")
+    dest = outer / "lib"
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    assert not (dest / ".git").exists()
+    assert f"inside the git repository {outer}" in capsys.readouterr().out
+
+
+# --- flash-task new: the destination -------------------------------------------------------------
+
+
+def test_new_into_an_existing_file_is_one_error(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    dest.write_text("a file\n")
+    assert main(["new", str(dest), "--template", str(template)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: {dest} is a file, not a directory; choose another destination\n"
+    assert dest.read_text() == "a file\n"
+
+
+def test_new_under_a_file_is_one_error(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file\n")
+    assert main(["new", str(blocker / "lib"), "--template", str(template)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {blocker / 'lib'} cannot be made: {blocker} is a file")
+
+
+def test_new_where_nothing_can_be_written_is_one_error(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if os.geteuid() == 0:  # root writes anywhere but where the kernel refuses
+        parent = Path("/sys")
+    else:
+        parent = tmp_path / "read-only"
+        parent.mkdir()
+        parent.chmod(0o500)
+    dest = parent / "flash-task-lib"
+    try:
+        assert main(["new", str(dest), "--template", str(template)]) == 1
+    finally:
+        parent.chmod(0o700) if parent != Path("/sys") else None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {dest} cannot be written: {parent}: ")
+    assert not dest.exists()
+
+
+def test_new_defaults_asks_nothing_in_a_terminal(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template), "--defaults"]) == 0
+    assert read_answers(dest)["project_name"] == "fake-lib"
+
+
+# --- the after-copy message is the template's ----------------------------------------------------
+
+
+def test_new_prints_the_template_s_message_after_copy(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = template / "copier.yml"
+    config.write_text(config.read_text().replace("task is ready in", "task awaits you in"))
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert f"Your template/classification task awaits you in {dest}:" in out
+
+
+def test_new_without_a_message_after_copy_prints_none(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = template / "copier.yml"
+    text = config.read_text()
+    start = text.index("_message_after_copy:")
+    end = text.index("\nproject_name:")
+    config.write_text(text[:start] + text[end + 1 :])
+    assert main(["new", str(tmp_path / "lib"), "--template", str(template)]) == 0
+    out = capsys.readouterr().out
+    assert "pip install" not in out and "Your " not in out
+
+
+# --- flash-task add reads the template's settings ------------------------------------------------
+
+
+def test_add_names_the_answers_file_as_the_template_does(template: Path, tmp_path: Path) -> None:
+    config = template / "copier.yml"
+    config.write_text(
+        config.read_text().replace(
+            "else '.copier-answers.' ~ data_type ~ '-' ~ task_type ~ '.yml' }}",
+            "else '.task-' ~ task_type ~ '-of-' ~ data_type ~ '.yml' }}",
+        )
+    )
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template)]) == 0
+    assert main(["add", str(dest), "-d", "data_type=tabular"]) == 0
+    assert read_answers(dest, ".task-classification-of-tabular.yml")["data_type"] == "tabular"
+    assert not list(dest.glob(".copier-answers.tabular*"))
+
+
+def test_add_shares_the_template_s_library_questions(template: Path, tmp_path: Path) -> None:
+    config = template / "copier.yml"
+    config.write_text(
+        config.read_text()
+        + "library_questions:\n  type: yaml\n  when: false\n"
+        + "  default: [project_name, library_name]\n"
+    )
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(template), "-d", "project_name=my-lib"]
+    assert main([*argv, "-d", "license=BSD-3-Clause", "-d", "author_name=Ada"]) == 0
+    assert main(["add", str(dest), "-d", "data_type=tabular"]) == 0
+    task = read_answers(dest, ".copier-answers.tabular-classification.yml")
+    assert (task["project_name"], task["library_name"]) == ("my-lib", "my_lib")
+    # Not among the template's library questions: the task takes its own default.
+    assert (task["license"], task["author_name"]) == ("MIT", "Someone")
+
+
+def tag_template(template: Path, tag: str, message: str) -> None:
+    git(template, "add", "-A")
+    git(template, "commit", "-qm", message)
+    git(template, "tag", tag)
+
+
+def release_example_change(template: Path) -> None:
+    """Template v1.1.0: every task's example prints something else."""
+    example = template / "template/examples/{{ data_type }}_{{ task_type }}.py.jinja"
+    example.write_text('print("v1.1.0 {{ task_type }}")\n')
+    tag_template(template, "v1.1.0", "v1.1.0")
+
+
+def add_tabular(library: Path, example: str | None = None) -> str:
+    """Add a tabular task (with the author's own example, if given), commit; return HEAD."""
+    assert main(["add", str(library), "-d", "data_type=tabular"]) == 0
+    if example is not None:
+        (library / "examples/tabular_classification.py").write_text(example)
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "Add the tabular task")
+    return git_out(library, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def tagged_template(template: Path) -> Path:
+    """The fake template in git, tagged v1.0.0."""
+    git(template, "init", "-q")
+    tag_template(template, "v1.0.0", "v1.0.0")
+    return template
+
+
+def test_add_renders_the_version_the_library_records(
+    tagged_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(tagged_template), "--vcs-ref", "v1.0.0"]
+    assert main(argv) == 0
+    release_example_change(tagged_template)
+    capsys.readouterr()
+    assert main(["add", str(dest), "-d", "data_type=tabular"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        f"Rendering the tabular/classification task from {tagged_template} at v1.0.0, "
+        "the version .copier-answers.yml records"
+    )
+    assert (dest / "examples/tabular_classification.py").read_text() == (
+        'print("classification")\n'
+    )
+    assert read_answers(dest, ".copier-answers.tabular-classification.yml")["_commit"] == "v1.0.0"
+
+
+# --- flash-task update ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def old_library(tagged_template: Path, tmp_path: Path) -> Path:
+    """A library rendered from the fake template's v1.0.0, in git."""
+    dest = tmp_path / "lib"
+    argv = ["new", str(dest), "--template", str(tagged_template), "--vcs-ref", "v1.0.0"]
+    assert main(argv) == 0
+    return dest
+
+
+def release_readme_change(template: Path) -> None:
+    """Template v1.1.0: the README's second line changes."""
+    readme = template / "template/README.md.jinja"
+    readme.write_text("# {{ project_name }}\n\nWritten by {{ author_name }}, {{ license }}.\n")
+    tag_template(template, "v1.1.0", "v1.1.0")
+
+
+def edit_readme(library: Path) -> None:
+    """The author changes the same line of the README, and commits."""
+    (library / "README.md").write_text("# fake-lib\n\nBy the fake-lib team.\n")
+    git(library, "commit", "-qam", "Our README")
+
+
+def test_update_reports_a_conflict_until_it_is_resolved(
+    tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release_readme_change(tagged_template)
+    edit_readme(old_library)
+    capsys.readouterr()
+    assert main(["update", str(old_library)]) == 1
+    out, err = capsys.readouterr()
+    assert "  .copier-answers.yml: v1.0.0 -> v1.1.0" in out
+    assert "README.md" in out  # among the changed files
+    conflicts = [line for line in err.splitlines() if line.startswith("conflict: ")]
+    assert conflicts == [f"conflict: README.md: {_RESOLVE['inline']}"]
+    assert err.splitlines()[-1].startswith("error: the update left 1 conflict(s) in ")
+    lines = (old_library / "README.md").read_text().splitlines()
+    assert "<<<<<<< before updating" in lines and ">>>>>>> after updating" in lines
+
+    # Run again before resolving: the conflict is still named, nothing else runs.
+    assert main(["update", str(old_library)]) == 1
+    err = capsys.readouterr().err
+    assert f"conflict: README.md: {_RESOLVE['inline']}" in err
+    assert "an earlier update left 1 conflict(s)" in err
+
+    # Resolve, commit: the library is up to date.
+    (old_library / "README.md").write_text("# fake-lib\n\nWritten by the fake-lib team.\n")
+    git(old_library, "commit", "-qam", "Update to template v1.1.0")
+    assert main(["update", str(old_library)]) == 0
+    out = capsys.readouterr().out
+    assert "  .copier-answers.yml: kept v1.1.0" in out
+    assert "Nothing changed" in out
+    assert git_out(old_library, "status", "--porcelain") == ""
+
+
+def test_update_can_leave_conflicts_in_rej_files(
+    tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release_readme_change(tagged_template)
+    edit_readme(old_library)
+    capsys.readouterr()
+    assert main(["update", str(old_library), "--conflict", "rej"]) == 1
+    err = capsys.readouterr().err
+    assert "conflict: README.md: apply the hunks of README.md.rej by hand, then delete " in err
+    assert (old_library / "README.md.rej").is_file()
+    assert "<<<<<<<" not in (old_library / "README.md").read_text()
+    (old_library / "README.md.rej").unlink()
+    assert main(["update", str(old_library), "--conflict", "rej"]) == 1
+    assert "uncommitted change(s)" in capsys.readouterr().err
+
+
+def test_update_refuses_a_dirty_tree(
+    tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release_readme_change(tagged_template)
+    (old_library / "notes.txt").write_text("work in progress\n")
+    before = snapshot(old_library)
+    capsys.readouterr()
+    assert main(["update", str(old_library)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {old_library} has 1 uncommitted change(s) (notes.txt): ")
+    assert "commit or stash them" in err
+    assert snapshot(old_library) == before
+
+
+def test_update_refuses_a_library_outside_git(
+    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "lib"
+    assert main(["new", str(dest), "--template", str(template), "--no-git"]) == 0
+    capsys.readouterr()
+    assert main(["update", str(dest)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {dest} is not a git repository, and copier update needs one")
+    assert "git init" in err
+
+
+def test_update_refuses_a_directory_that_is_no_library(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["update", str(tmp_path)]) == 1
+    assert "is not a rendered library" in capsys.readouterr().err
+
+
+def test_update_brings_the_library_and_each_task_forward(
+    tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = add_tabular(old_library)
+    release_example_change(tagged_template)
+    capsys.readouterr()
+    assert main(["update", str(old_library)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "  .copier-answers.yml: v1.0.0 -> v1.1.0" in out
+    assert "  .copier-answers.tabular-classification.yml: v1.0.0 -> v1.1.0" in out
+    for task in ("template", "tabular"):
+        example_file = old_library / f"examples/{task}_classification.py"
+        assert example_file.read_text() == 'print("v1.1.0 classification")\n'
+        assert f"   M examples/{task}_classification.py" in out
+    # Every change is left uncommitted and unstaged, the branch where it was.
+    assert git_out(old_library, "rev-parse", "HEAD") == head
+    assert git_out(old_library, "diff", "--cached", "--name-only") == ""
+
+
+# --- flash-task check offers every check it has --------------------------------------------------
+
+
+def test_check_offers_exactly_the_runner_s_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"among {', '.join(CHECKS)} (default: all)" in help_text
+    assert set(CHECKS) == {"jinja", "lint", "format", "install", "tests"}
+
+
+# --- keeping a library whole: the merges, on hand-edited files ----------------------------------
+
+VIEW_README = """\
+# lib
+
+| task | classes | documentation |
+| --- | --- | --- |
+| `tabular/regression` | `TabularRegressor` | [docs](docs/tabular_regression.md) |
+"""
+
+VIEW_CHANGELOG = """\
+# Changelog
+
+## [Unreleased]
+
+### Added
+
+- The `tabular/regression` task: `TabularRegressor` and
+  `TabularData`.
+"""
+
+VIEW_PYPROJECT = """\
+[project]
+name = "lib"
+dependencies = ["numpy>=1.24", "pandas>=2.0", "torch>=2.1"]
+"""
+
+VIEW_INIT = '''\
+"""Tabular tasks."""
+
+from .regression import TabularData, TabularRegressor
+
+__all__ = ["TabularData", "TabularRegressor"]
+'''
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_library_edits_merge_into_files_the_author_changed(tmp_path: Path) -> None:
+    init = "src/lib/tabular/__init__.py"
+    view = write_files(
+        tmp_path / "view",
+        {
+            "README.md": VIEW_README,
+            "CHANGELOG.md": VIEW_CHANGELOG,
+            "pyproject.toml": VIEW_PYPROJECT,
+            init: VIEW_INIT,
+        },
+    )
+    library = write_files(
+        tmp_path / "lib",
+        {
+            "README.md": (
+                "# lib, by hand\n\nOur tasks:\n\n| task | classes | documentation |\n"
+                "|---|---|---|\n| `tabular/classification` | `TabularClassifier` | ours |\n"
+                "\nMore words.\n"
+            ),
+            "CHANGELOG.md": (
+                "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n### Added\n\n- The first task.\n"
+            ),
+            "pyproject.toml": (
+                '[project]\nname = "lib"  # our name\ndependencies = [\n'
+                '    # Arrays.\n    "numpy>=1.26",\n    "torch>=2.1",  # the model\n]\n\n'
+                "[tool.ruff]\nline-length = 60\n"
+            ),
+            init: (
+                '"""Tabular tasks."""\n\nfrom .classification import TabularClassifier, '
+                "TabularData\n\n__all__ = [\n"
+                '    "TabularClassifier",\n    "TabularData",\n]\n'
+            ),
+        },
+    )
+    edits, notes = library_edits(library, view, [init])
+    texts = {edit.path: edit.text for edit in edits}
+    assert texts["README.md"].splitlines()[6:9] == [
+        "| `tabular/classification` | `TabularClassifier` | ours |",
+        "| `tabular/regression` | `TabularRegressor` | [docs](docs/tabular_regression.md) |",
+        "",
+    ]
+    assert texts["README.md"].endswith("\nMore words.\n")
+    # No [Unreleased] section yet: one is opened above the last release.
+    assert texts["CHANGELOG.md"] == (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n"
+        "- The `tabular/regression` task: `TabularRegressor` and\n  `TabularData`.\n\n"
+        "## [0.1.0] - 2026-01-01\n\n### Added\n\n- The first task.\n"
+    )
+    pyproject = texts["pyproject.toml"]
+    assert pyproject == (
+        '[project]\nname = "lib"  # our name\ndependencies = [\n'
+        '    # Arrays.\n    "numpy>=1.26",\n    "pandas>=2.0",\n    "torch>=2.1",  # the model\n'
+        "]\n\n[tool.ruff]\nline-length = 60\n"
+    )
+    assert tomlkit.parse(pyproject).unwrap()["project"]["dependencies"] == [
+        "numpy>=1.26",
+        "pandas>=2.0",
+        "torch>=2.1",
+    ]
+    assert texts[init] == (
+        '"""Tabular tasks."""\n\nfrom .classification import TabularClassifier, TabularData\n'
+        'from .regression import TabularRegressor\n\n__all__ = [\n    "TabularClassifier",\n'
+        '    "TabularData",\n    "TabularRegressor",\n]\n'
+    )
+    assert notes == [
+        f"{init} already binds TabularData, so it does not re-export the new task's "
+        "TabularData; import that one from its own module (.regression)"
+    ]
+
+
+def test_library_edits_leave_what_they_cannot_place_to_the_author(tmp_path: Path) -> None:
+    view = write_files(
+        tmp_path / "view", {"README.md": VIEW_README, "CHANGELOG.md": VIEW_CHANGELOG}
+    )
+    library = write_files(
+        tmp_path / "lib",
+        {
+            "README.md": "# lib\n\nNo table here.\n",
+            "CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- A bug.\n",
+        },
+    )
+    edits, notes = library_edits(library, view, [])
+    assert [edit.path for edit in edits] == ["CHANGELOG.md"]
+    assert edits[0].text == (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n"
+        "- The `tabular/regression` task: `TabularRegressor` and\n  `TabularData`.\n\n"
+        "### Fixed\n\n- A bug.\n"
+    )
+    assert len(notes) == 1
+    assert notes[0].startswith("README.md has no table headed | task | classes | documentation |")
+    assert "| `tabular/regression` |" in notes[0]
+
+
+def test_library_edits_refuse_a_pyproject_that_is_not_toml(tmp_path: Path) -> None:
+    view = write_files(tmp_path / "view", {"pyproject.toml": VIEW_PYPROJECT})
+    library = write_files(tmp_path / "lib", {"pyproject.toml": "[project\n"})
+    with pytest.raises(LibraryError, match=r"pyproject\.toml cannot be read as TOML"):
+        library_edits(library, view, [])
+
+
+def test_update_a_task_s_conflict_after_the_library_s_clean_update(
+    tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The library's update runs first and merges cleanly; the added task's then conflicts.
+    head = add_tabular(old_library, example='print("ours")\n')
+    release_example_change(tagged_template)
+    capsys.readouterr()
+    assert main(["update", str(old_library)]) == 1
+    out, err = capsys.readouterr()
+    assert "  .copier-answers.yml: v1.0.0 -> v1.1.0" in out, err
+    assert "  .copier-answers.tabular-classification.yml: v1.0.0 -> v1.1.0" in out
+    assert f"conflict: examples/tabular_classification.py: {_RESOLVE['inline']}" in err
+    # The generator's own commit between the two updates is gone; the changes are not staged,
+    # and git still holds the conflicted file as unmerged.
+    assert git_out(old_library, "rev-parse", "HEAD") == head
+    status = git_out(old_library, "status", "--porcelain").splitlines()
+    assert " M examples/template_classification.py" in status
+    unmerged = git_out(old_library, "diff", "--name-only", "--diff-filter=U")
+    assert unmerged == "examples/tabular_classification.py"

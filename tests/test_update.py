@@ -6,18 +6,34 @@ tests build a throwaway, clean git copy of the template: the working tree's ``co
 tagged ``v1.1.0``, that changes a core file, a task file, the README and the CHANGELOG, and adds a
 file. Projects are rendered from ``v1.0.0``, committed, edited by "their author", committed, and
 then updated or recopied. The rendered projects' own test suites are not run here.
+
+The last tests drive the same throwaway template through the generator: `flash-task new` (a
+library committed in its own repository), `flash-task add` (tasks rendered at the library's
+version, merged into its README, CHANGELOG, re-exports and dependencies) and `flash-task update`
+(stopping at a conflict until it is resolved).
 """
 
+import ast
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import copier
 import pytest
+import tomlkit
 import yaml
+
+from generator import ruff_check, ruff_format
+from generator.cli import main
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: tomlkit reads TOML too
+    tomllib = None  # type: ignore[assignment]
 
 REPO = Path(__file__).resolve().parent.parent
 """This repository: the template's working tree."""
@@ -475,3 +491,198 @@ def test_a_second_task_adds_only_its_files_and_updates_on_its_own(
     assert TASK_MARK in (library / "src/iris_tasks/template/classification/model.py").read_text()
     assert CORE_MARK in (library / "src/iris_tasks/core/registry.py").read_text()
     assert _answers(library, ".copier-answers.yml")["_commit"] == NEW
+
+
+# --- flash-task new, add and update on the real template -----------------------------------------
+
+ADD_REGRESSION = ["-d", "task_type=regression", "-d", "inputs=csv"]
+"""A second task of the library's data type that reads CSV files, so it needs pandas."""
+
+
+def _toml(text: str) -> dict[str, Any]:
+    if tomllib is None:  # Python 3.10
+        return tomlkit.parse(text).unwrap()
+    return tomllib.loads(text)
+
+
+def _new_library(template: Path, dest: Path) -> Path:
+    argv = ["new", str(dest), "--template", str(template), "--vcs-ref", OLD]
+    assert main([*argv, "-d", f"project_name={DATA['project_name']}"]) == 0
+    return dest
+
+
+@pytest.fixture(scope="module")
+def grown_library(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A library made with `flash-task new` at v1.0.0, then given two tasks with `flash-task add`.
+
+    The first added task shares the library's data type and reads CSV files; the second has a
+    data type of its own. Returns the library and what `new` left: its commits, its status and
+    its files.
+    """
+    library = _new_library(template_repo, tmp_path_factory.mktemp("grown") / "library")
+    made = {
+        "commits": _git(library, "rev-list", "--count", "HEAD").strip(),
+        "status": _status(library),
+        "files": dict(_project_texts(library)),
+    }
+    assert main(["add", str(library), *ADD_REGRESSION]) == 0
+    assert main(["add", str(library), "-d", "data_type=tabular"]) == 0
+    return {"library": library, **made}
+
+
+@pytest.mark.slow
+def test_new_commits_the_library(grown_library: dict[str, Any]) -> None:
+    assert grown_library["commits"] == "1"
+    assert grown_library["status"] == ""
+
+
+@pytest.mark.slow
+def test_add_renders_the_version_the_library_records(grown_library: dict[str, Any]) -> None:
+    library = grown_library["library"]
+    for answers_file in (
+        ".copier-answers.template-regression.yml",
+        SECOND_ANSWERS.replace("regression", "classification"),
+    ):
+        assert _answers(library, answers_file)["_commit"] == OLD
+
+
+@pytest.mark.slow
+def test_add_extends_the_readme_s_task_table(grown_library: dict[str, Any]) -> None:
+    readme = (grown_library["library"] / "README.md").read_text(encoding="utf-8")
+    lines = readme.splitlines()
+    header = lines.index("| task | classes | documentation |")
+    rows = lines[header + 2 : header + 5]
+    assert [row.split("|")[1].strip() for row in rows] == [
+        "`template/classification`",
+        "`template/regression`",
+        "`tabular/classification`",
+    ]
+    assert "`TemplateRegressor`" in rows[1]
+    assert "[docs/tabular_classification.md](docs/tabular_classification.md)" in rows[2]
+    assert not lines[header + 5].startswith("|")
+    # Nothing else in the README changed.
+    before = grown_library["files"]["README.md"].splitlines()
+    assert [line for line in lines if line not in rows[1:]] == before
+
+
+@pytest.mark.slow
+def test_add_records_each_task_in_the_changelog(grown_library: dict[str, Any]) -> None:
+    changelog = (grown_library["library"] / "CHANGELOG.md").read_text(encoding="utf-8")
+    lines = changelog.splitlines()
+    added = lines.index("### Added")
+    entries = [line for line in lines[added + 1 :] if line.startswith("- ")]
+    assert [entry.split("`")[1] for entry in entries] == [
+        "template/classification",
+        "template/regression",
+        "tabular/classification",
+    ]
+    assert lines.count("## [Unreleased]") == 1 and lines.count("### Added") == 1
+
+
+@pytest.mark.slow
+def test_add_reexports_every_task_of_the_data_type(grown_library: dict[str, Any]) -> None:
+    package = grown_library["library"] / "src" / LIBRARY / "template" / "__init__.py"
+    tree = ast.parse(package.read_text(encoding="utf-8"))
+    imports = {
+        node.module: [alias.name for alias in node.names]
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert imports == {
+        "classification": ["TemplateData", "TemplateSKLearnClassifier"],
+        # Both tasks name their data module TemplateData: the package keeps the first one's.
+        "regression": ["TemplateRegressor"],
+    }
+    exported = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__"
+    )
+    assert ast.literal_eval(exported) == [
+        "TemplateData",
+        "TemplateRegressor",
+        "TemplateSKLearnClassifier",
+    ]
+
+
+@pytest.mark.slow
+def test_add_adds_dependencies_and_keeps_the_pyproject_s_layout(
+    grown_library: dict[str, Any],
+) -> None:
+    before = grown_library["files"]["pyproject.toml"]
+    after = (grown_library["library"] / "pyproject.toml").read_text(encoding="utf-8")
+    old, new = _toml(before), _toml(after)
+    added = [
+        dep for dep in new["project"]["dependencies"] if dep not in old["project"]["dependencies"]
+    ]
+    assert added == ["pandas>=2.0"]
+    assert new["project"]["dependencies"] == sorted(new["project"]["dependencies"])
+    assert {k: v for k, v in new.items() if k != "project"} == {
+        k: v for k, v in old.items() if k != "project"
+    }
+    # Comments and layout stay: the new file is the old one plus one line.
+    assert [
+        line for line in after.splitlines() if line != '    "pandas>=2.0",'
+    ] == before.splitlines()
+    assert "# LightningCLI reads its options and config files with jsonargparse." in after
+
+
+@pytest.mark.slow
+def test_the_grown_library_is_lint_clean_and_imports(grown_library: dict[str, Any]) -> None:
+    library = grown_library["library"]
+    for result in (ruff_check(library), ruff_format(library)):
+        assert result.ok, result.output
+    code = (
+        f"from {LIBRARY}.template import TemplateRegressor, TemplateSKLearnClassifier\n"
+        f"from {LIBRARY}.tabular import TabularData, TabularSKLearnClassifier\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(library / "src")}
+    completed = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_flash_task_update_stops_at_a_conflict_until_it_is_resolved(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = _new_library(template_repo, tmp_path / "library")
+    assert main(["add", str(library), "-d", "data_type=tabular"]) == 0
+    _commit_all(library, "Add the tabular task")
+    registry = library / "src" / LIBRARY / "core/registry.py"
+    _mark_first_line(registry, "[the author's] ")
+    _commit_all(library, "The author's docstring")
+    capsys.readouterr()
+
+    assert main(["update", str(library)]) == 1
+    out, err = capsys.readouterr()
+    assert f"  .copier-answers.yml: {OLD} -> {NEW}" in out
+    assert f"conflict: src/{LIBRARY}/core/registry.py: " in err
+    assert f"{SECOND_ANSWERS.replace('regression', 'classification')} will be updated then" in err
+    task_answers = SECOND_ANSWERS.replace("regression", "classification")
+    assert _answers(library, task_answers)["_commit"] == OLD
+    assert (library / NEW_FILE).is_file()
+    # git, too, holds the file as unmerged until it is resolved.
+    assert _git(library, "diff", "--name-only", "--diff-filter=U").split() == [
+        f"src/{LIBRARY}/core/registry.py"
+    ]
+
+    # Resolve: keep both docstring changes, drop the markers; commit.
+    lines = registry.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("<<<<<<< before updating\n")
+    end = next(i for i, line in enumerate(lines) if line.startswith(">>>>>>> after updating"))
+    theirs = lines[lines.index("=======\n", start) + 1 : end]
+    assert theirs[0].startswith('"""' + CORE_MARK)
+    resolved = ['"""[the author\'s] ' + theirs[0][3:], *theirs[1:]]
+    registry.write_text("".join([*lines[:start], *resolved, *lines[end + 1 :]]), encoding="utf-8")
+    _commit_all(library, "Update the library to template v1.1.0")
+
+    assert main(["update", str(library)]) == 0
+    out = capsys.readouterr().out
+    assert f"  .copier-answers.yml: kept {NEW}" in out
+    assert f"  {task_answers}: {OLD} -> {NEW}" in out
+    assert _answers(library, task_answers)["_commit"] == NEW
+    model = library / "src" / LIBRARY / "tabular/classification/model.py"
+    assert model.read_text(encoding="utf-8").startswith('"""' + TASK_MARK)
+    _assert_merged_cleanly(library)

@@ -1,0 +1,332 @@
+"""Keep a library whole when a task is added: its README, CHANGELOG, re-exports and dependencies.
+
+A task added with ``new_library=false`` renders only its own files; the library's README,
+CHANGELOG and ``pyproject.toml`` are not rendered again, and a data type's ``__init__.py`` is
+the author's once it exists (``_skip_if_exists``). What the new task adds to them is found by
+rendering the template as a whole library for the new task alone (the *view*), and merged into
+the library's files: the view's task-table rows, its CHANGELOG entry, its re-exports and its
+dependencies. So the template stays the one owner of each line's wording; this module only
+knows where such lines go. Every edit is computed before anything is written.
+"""
+
+import ast
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import tomlkit
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from .errors import LibraryError
+
+__all__ = ["FileEdit", "library_edits"]
+
+README: Final = "README.md"
+CHANGELOG: Final = "CHANGELOG.md"
+PYPROJECT: Final = "pyproject.toml"
+DEFAULT_LINE_LENGTH: Final = 88
+"""Ruff's line length when a library's pyproject sets none."""
+
+_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """A library file as it will be after the task is added.
+
+    Attributes:
+        path: The file, relative to the library, with ``/``.
+        text: Its new content.
+        what: What changes, in a few words (for ``--dry-run`` and the summary).
+    """
+
+    path: str
+    text: str
+    what: str
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+# --- README: the task table ----------------------------------------------------------------------
+
+
+def _tables(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Find Markdown tables: ``(header index, index after the last row)`` each."""
+    found = []
+    index = 0
+    while index + 1 < len(lines):
+        if lines[index].lstrip().startswith("|") and _TABLE_SEPARATOR.match(lines[index + 1]):
+            end = index + 2
+            while end < len(lines) and lines[end].lstrip().startswith("|"):
+                end += 1
+            found.append((index, end))
+            index = end
+        else:
+            index += 1
+    return found
+
+
+def _readme_edit(library: Path, view: Path, notes: list[str]) -> FileEdit | None:
+    """Add the view's task-table rows to the library README's table with the same header."""
+    mine, theirs = _read(library / README), _read(view / README)
+    if mine is None or theirs is None:
+        return None
+    view_lines = theirs.splitlines()
+    view_tables = _tables(view_lines)
+    if not view_tables:
+        return None
+    header_at, end = view_tables[0]
+    header = view_lines[header_at].strip()
+    rows = [line for line in view_lines[header_at + 2 : end]]
+    lines = mine.splitlines(keepends=True)
+    stripped = [line.rstrip("\r\n") for line in lines]
+    table = next(((h, e) for h, e in _tables(stripped) if stripped[h].strip() == header), None)
+    if table is None:
+        notes.append(
+            f"{README} has no table headed {header}; add the new task's row by hand: "
+            + " ".join(rows)
+        )
+        return None
+    new_rows = [row for row in rows if row.strip() not in {s.strip() for s in stripped}]
+    if not new_rows:
+        return None
+    newline = "\r\n" if lines[table[1] - 1].endswith("\r\n") else "\n"
+    lines[table[1] : table[1]] = [row + newline for row in new_rows]
+    return FileEdit(README, "".join(lines), "task table")
+
+
+# --- CHANGELOG: the Added entry ------------------------------------------------------------------
+
+
+def _section(lines: Sequence[str], start: int, level: str) -> int:
+    """The index where the section whose heading is at ``start`` ends."""
+    deeper = tuple("#" * size + " " for size in range(1, len(level) + 1))
+    for index in range(start + 1, len(lines)):
+        if lines[index].startswith(deeper):
+            return index
+    return len(lines)
+
+
+def _entry(lines: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """The view's first release heading, its first subsection heading and that list."""
+    release = next((i for i, line in enumerate(lines) if line.startswith("## ")), None)
+    if release is None:
+        return None
+    end = _section(lines, release, "##")
+    sub = next((i for i in range(release + 1, end) if lines[i].startswith("### ")), None)
+    if sub is None:
+        return None
+    items = [line for line in lines[sub + 1 : _section(lines, sub, "###")] if line.strip()]
+    return lines[release].strip(), lines[sub].strip(), items
+
+
+def _changelog_edit(library: Path, view: Path, notes: list[str]) -> FileEdit | None:
+    """Add the view's entry (e.g. under ``## [Unreleased]`` / ``### Added``) to the library's."""
+    mine, theirs = _read(library / CHANGELOG), _read(view / CHANGELOG)
+    if theirs is None:
+        return None
+    entry = _entry(theirs.splitlines())
+    if entry is None:
+        return None
+    release, subsection, items = entry
+    if mine is None:
+        notes.append(f"the library has no {CHANGELOG}; the new task's entry: " + " ".join(items))
+        return None
+    lines = mine.splitlines()
+    if items and items[0] in lines:
+        return None
+    block = [subsection, "", *items]
+    at = next((i for i, line in enumerate(lines) if line.strip() == release), None)
+    if at is None:
+        first = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+        insert = [release, "", *block, ""]
+        if first == len(lines) and lines and lines[-1].strip():
+            insert = ["", *insert]
+        lines[first:first] = insert
+    else:
+        end = _section(lines, at, "##")
+        sub = next((i for i in range(at + 1, end) if lines[i].strip() == subsection), None)
+        if sub is None:
+            lines[at + 1 : at + 1] = ["", *block]
+        else:
+            last = _section(lines, sub, "###")
+            while last > sub + 1 and not lines[last - 1].strip():
+                last -= 1
+            lines[last:last] = items
+    text = "\n".join(lines) + "\n"
+    return FileEdit(CHANGELOG, re.sub(r"\n{3,}", "\n\n", text), "entry for the new task")
+
+
+# --- pyproject: the dependencies -----------------------------------------------------------------
+
+
+def _name(requirement: str) -> str:
+    try:
+        return canonicalize_name(Requirement(requirement).name)
+    except InvalidRequirement:
+        return canonicalize_name(re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0])
+
+
+def _dependencies_edit(library: Path, view: Path) -> FileEdit | None:
+    """Add the view's ``project.dependencies`` that the library's pyproject lacks."""
+    mine, theirs = _read(library / PYPROJECT), _read(view / PYPROJECT)
+    if mine is None or theirs is None:
+        return None
+    try:
+        wanted = tomlkit.parse(theirs).unwrap().get("project", {}).get("dependencies", [])
+        document = tomlkit.parse(mine)
+    except tomlkit.exceptions.TOMLKitError as error:
+        raise LibraryError(f"{library / PYPROJECT} cannot be read as TOML: {error}") from error
+    project: Any = document.get("project")
+    if project is None or "dependencies" not in project:
+        if not wanted:
+            return None
+        raise LibraryError(
+            f"{library / PYPROJECT} has no [project] dependencies list to add "
+            f"{', '.join(wanted)} to"
+        )
+    dependencies = project["dependencies"]
+    have = {_name(str(item)) for item in dependencies}
+    added = [item for item in wanted if _name(item) not in have]
+    if not added:
+        return None
+    for requirement in added:
+        names = [_name(str(item)) for item in dependencies]
+        position = next((i for i, n in enumerate(names) if n > _name(requirement)), len(names))
+        dependencies.insert(position, requirement)
+    return FileEdit(PYPROJECT, tomlkit.dumps(document), f"dependencies: {', '.join(added)}")
+
+
+# --- a package's re-exports ----------------------------------------------------------------------
+
+
+def _line_length(library: Path) -> int:
+    """The library's ruff line length (``[tool.ruff] line-length``)."""
+    try:
+        config = tomlkit.parse(_read(library / PYPROJECT) or "").unwrap()
+    except tomlkit.exceptions.TOMLKitError:
+        return DEFAULT_LINE_LENGTH
+    length = config.get("tool", {}).get("ruff", {}).get("line-length", DEFAULT_LINE_LENGTH)
+    return length if isinstance(length, int) else DEFAULT_LINE_LENGTH
+
+
+def _dunder_all(tree: ast.Module) -> ast.Assign | None:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
+            return node
+    return None
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """The names a module binds at its top level by import, definition or assignment."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _format_all(names: Sequence[str], multiline: bool, line_length: int) -> list[str]:
+    one_line = "__all__ = [" + ", ".join(f'"{name}"' for name in names) + "]"
+    if not multiline and len(one_line) <= line_length:
+        return [one_line]
+    return ["__all__ = [", *(f'    "{name}",' for name in names), "]"]
+
+
+def _reexports_edit(
+    library: Path, view: Path, path: str, line_length: int, notes: list[str]
+) -> FileEdit | None:
+    """Add the view's relative imports and ``__all__`` names to the library's package file."""
+    mine, theirs = _read(library / path), _read(view / path)
+    if mine is None or theirs is None:
+        return None
+    try:
+        tree, view_tree = ast.parse(mine), ast.parse(theirs)
+    except SyntaxError as error:
+        raise LibraryError(f"{library / path} is not valid Python: {error}") from error
+    bound = _bound_names(tree)
+    imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level > 0]
+    lines = mine.splitlines()
+    added: list[str] = []
+    for node in view_tree.body:
+        if not isinstance(node, ast.ImportFrom) or node.level == 0:
+            continue
+        module = "." * node.level + (node.module or "")
+        names = [alias.asname or alias.name for alias in node.names]
+        kept = [name for name in names if name not in bound]
+        for name in sorted(set(names) - set(kept)):
+            notes.append(
+                f"{path} already binds {name}, so it does not re-export the new task's "
+                f"{name}; import that one from its own module ({module})"
+            )
+        if not kept:
+            continue
+        statement = f"from {module} import {', '.join(kept)}"
+        after = [n for n in imports if "." * n.level + (n.module or "") < module]
+        if after:
+            at = max(n.end_lineno or n.lineno for n in after)
+        elif imports:
+            at = min(n.lineno for n in imports) - 1
+        else:
+            docstring = ast.get_docstring(tree) is not None
+            at = (tree.body[0].end_lineno or 0) if docstring and tree.body else 0
+            statement = ("\n" if at else "") + statement
+        lines[at:at] = statement.split("\n")
+        added.extend(kept)
+        bound.update(kept)
+        tree = ast.parse("\n".join(lines) + "\n")
+        imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level > 0]
+    if not added:
+        return None
+    exported = _dunder_all(tree)
+    if exported is not None and isinstance(exported.value, (ast.List, ast.Tuple)):
+        current = [e.value for e in exported.value.elts if isinstance(e, ast.Constant)]
+        names = sorted({*map(str, current), *added})
+        start, end = exported.lineno - 1, exported.end_lineno or exported.lineno
+        lines[start:end] = _format_all(names, end - start > 1, line_length)
+    return FileEdit(path, "\n".join(lines) + "\n", f"re-exports {', '.join(added)}")
+
+
+def library_edits(
+    library: Path, view: Path, skipped: Sequence[str]
+) -> tuple[list[FileEdit], list[str]]:
+    """Work out how the library's own files take a new task, writing nothing.
+
+    Args:
+        library: The library's root.
+        view: The template rendered as a whole library for the new task alone.
+        skipped: The task's files the library already has and keeps (``_skip_if_exists``);
+            the Python packages among them get the task's re-exports.
+
+    Returns:
+        The edits, and notes on what could not be merged and must be done by hand.
+
+    Raises:
+        LibraryError: When a file to edit cannot be parsed.
+    """
+    notes: list[str] = []
+    line_length = _line_length(library)
+    edits = [
+        _readme_edit(library, view, notes),
+        _changelog_edit(library, view, notes),
+        _dependencies_edit(library, view),
+        *(
+            _reexports_edit(library, view, path, line_length, notes)
+            for path in skipped
+            if path.endswith("__init__.py")
+        ),
+    ]
+    return [edit for edit in edits if edit is not None], notes
