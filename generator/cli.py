@@ -48,6 +48,7 @@ from .matrix import SUBSETS, Point, build_matrix, select_points
 from .render import default_vcs_ref, is_remote, preview, read_answers, recorded_answers, render
 from .runner import (
     CHECKS,
+    DEFAULT_CHECKS,
     CheckOptions,
     PointReport,
     copier_file,
@@ -296,7 +297,8 @@ def _add_check(subparsers: Any) -> None:
     parser.add_argument(
         "--subset",
         metavar="NAME",
-        help=f"which points: {subsets}; or comma-separated point names (default: all)",
+        help=f"which points: {subsets}; or comma-separated point names (default: "
+        f"{','.join(DEFAULT_CHECKS)})",
     )
     parser.add_argument(
         "--points", type=int, metavar="N", help="check only the first N points of the subset"
@@ -311,9 +313,10 @@ def _add_check(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--checks",
-        default=",".join(CHECKS),
+        default=",".join(DEFAULT_CHECKS),
         metavar="LIST",
-        help=f"comma-separated checks among {', '.join(CHECKS)} (default: all)",
+        help=f"comma-separated checks among {', '.join(CHECKS)} (default: "
+        f"{','.join(DEFAULT_CHECKS)})",
     )
     parser.add_argument(
         "--json",

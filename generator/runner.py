@@ -38,6 +38,7 @@ from .render import is_remote, render
 
 __all__ = [
     "CHECKS",
+    "DEFAULT_CHECKS",
     "FAIL",
     "PASS",
     "CheckOptions",
@@ -66,6 +67,9 @@ CHECKS: Final[dict[str, Callable[[Path], CheckResult]]] = {
 }
 """The checks ``--checks`` can name, in the order they run: leftover Jinja, ruff check, ruff
 format --check, building the wheel pip would install, and the rendering's own pytest suite."""
+
+DEFAULT_CHECKS: Final = ("jinja", "lint", "format", "tests")
+"""The checks run unless ``--checks`` says otherwise; the wheel build is asked for by name."""
 
 RENDER: Final = "render"
 """The name of the first step of every point, rendering it."""
