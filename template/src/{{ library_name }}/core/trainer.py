@@ -134,6 +134,19 @@ class Trainer(pl.Trainer):
         """Test, as ``pytorch_lightning.Trainer.test`` does, with a quiet run."""
         return self._run_quietly(super().test, *args, **kwargs)
 
+    def save_checkpoint(
+        self, filepath: Any, weights_only: bool | None = None, storage_options: Any = None
+    ) -> None:
+        """Save a checkpoint of the model, and of the training state unless ``weights_only``.
+
+        Args:
+            filepath: Where to write it.
+            weights_only: Whether to leave out the optimizer and loop states; they are kept by
+                default (Lightning's default too, which it otherwise announces at every save).
+            storage_options: Options for a custom ``CheckpointIO`` plugin.
+        """
+        super().save_checkpoint(filepath, bool(weights_only), storage_options)
+
     def finetune(
         self,
         model: LightningModule,
