@@ -1,4 +1,7 @@
-"""The keys of the sample and batch dictionaries that inputs produce and tasks consume."""
+"""The keys of the sample and batch dictionaries that Inputs produce.
+
+A task's step overrides unpack them into the ``(input, target)`` pairs the core's steps take.
+"""
 
 from enum import Enum
 

@@ -373,11 +373,20 @@ class Task(LightningModule):
         Args:
             checkpoint: The checkpoint being saved.
         """
-        hparams = checkpoint.get(self.CHECKPOINT_HYPER_PARAMS_KEY)
-        if hparams is not None:
-            owner = type(self).__name__
-            checkpoint[self.CHECKPOINT_HYPER_PARAMS_KEY] = plain_hyperparameters(hparams, owner)
-            checkpoint.pop(self.CHECKPOINT_HYPER_PARAMS_TYPE, None)
+        # The data module's arguments (saved by LightningCLI, say) are made plain data too.
+        datamodule = getattr(self._trainer, "datamodule", None)
+        owners = {
+            self.CHECKPOINT_HYPER_PARAMS_KEY: type(self).__name__,
+            pl.LightningDataModule.CHECKPOINT_HYPER_PARAMS_KEY: type(datamodule).__name__,
+        }
+        for key, owner in owners.items():
+            if checkpoint.get(key) is not None:
+                checkpoint[key] = plain_hyperparameters(checkpoint[key], owner)
+        for key in (
+            self.CHECKPOINT_HYPER_PARAMS_TYPE,
+            pl.LightningDataModule.CHECKPOINT_HYPER_PARAMS_TYPE,
+        ):
+            checkpoint.pop(key, None)
 
     @classmethod
     def load_from_checkpoint(  # type: ignore[override]

@@ -17,7 +17,7 @@ from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.utilities.warnings import PossibleUserWarning
 
 from .checkpoints import read_checkpoint
-from .data import DataModule
+from .data import ArrayInput, DataModule
 from .finetuning import FinetuningStrategy, FlashFinetuning
 
 __all__ = ["Trainer"]
@@ -48,7 +48,7 @@ class _CheckpointFiles(TorchCheckpointIO):
 
 
 @contextmanager
-def _quiet(in_memory_data: bool) -> Iterator[None]:
+def _quiet(datamodule: DataModule | None) -> Iterator[None]:
     """Hide, during a run, only the warnings that the user cannot act on."""
     with warnings.catch_warnings():
         # torch 2.10+ deprecates LeafSpec, which Lightning 2.6 uses on every batch: a
@@ -58,14 +58,17 @@ def _quiet(in_memory_data: bool) -> Iterator[None]:
             message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
             category=FutureWarning,
         )
-        if in_memory_data:
-            # The core's DataModule serves in-memory arrays a whole batch per indexing
-            # operation, in the main process: worker processes would only slow it down.
+        if datamodule is not None and all(
+            isinstance(data, ArrayInput) for data in datamodule.inputs
+        ):
+            # ArrayInputs serve in-memory arrays a whole batch per indexing operation, in the
+            # main process: worker processes would only slow them down.
             warnings.filterwarnings(
                 "ignore", message=".*does not have many workers", category=PossibleUserWarning
             )
-            # It also gives a validation loader only when there is validation data, while every
-            # Task has a validation_step: training without validation data is a choice here.
+        if datamodule is not None:
+            # The core's DataModule gives a validation loader only when there is validation
+            # data, while every Task has a validation_step: training without it is a choice.
             warnings.filterwarnings(
                 "ignore",
                 message="You defined a `validation_step` but have no `val_dataloader`",
@@ -77,9 +80,14 @@ def _quiet(in_memory_data: bool) -> Iterator[None]:
 class Trainer(pl.Trainer):
     """A ``pytorch_lightning.Trainer`` that predicts readable outputs and finetunes backbones.
 
-    It takes every argument of ``pytorch_lightning.Trainer``. Checkpoints given by
-    ``ckpt_path`` load only tensors and plain data (unless a ``weights_only=False`` is passed),
-    and a bad file is named in the error, unless ``plugins`` bring their own ``CheckpointIO``.
+    It takes every argument of ``pytorch_lightning.Trainer``, and differs in three ways:
+
+    - checkpoints given by ``ckpt_path`` load only tensors and plain data (unless
+      ``weights_only=False`` is passed), and a bad file is named in the error, unless ``plugins``
+      bring their own ``CheckpointIO``;
+    - unless ``log_every_n_steps`` is given, epochs shorter than Lightning's 50 steps log their
+      training steps once an epoch rather than never;
+    - Lightning's tips for its cloud services are not printed.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -118,8 +126,9 @@ class Trainer(pl.Trainer):
 
     def _run_quietly(self, run: Any, *args: Any, **kwargs: Any) -> Any:
         # Lightning takes a data module in its own argument or in place of the data loaders.
-        in_memory = any(isinstance(value, DataModule) for value in (*args, *kwargs.values()))
-        with _quiet(in_memory):
+        values = (*args, *kwargs.values())
+        datamodule = next((value for value in values if isinstance(value, DataModule)), None)
+        with _quiet(datamodule):
             return run(*args, **kwargs)
 
     def fit(self, *args: Any, **kwargs: Any) -> None:
@@ -133,6 +142,19 @@ class Trainer(pl.Trainer):
     def test(self, *args: Any, **kwargs: Any) -> Any:
         """Test, as ``pytorch_lightning.Trainer.test`` does, with a quiet run."""
         return self._run_quietly(super().test, *args, **kwargs)
+
+    def save_checkpoint(
+        self, filepath: Any, weights_only: bool | None = None, storage_options: Any = None
+    ) -> None:
+        """Save a checkpoint of the model, and of the training state unless ``weights_only``.
+
+        Args:
+            filepath: Where to write it.
+            weights_only: Whether to leave out the optimizer and loop states; they are kept by
+                default (Lightning's default too, which it otherwise announces at every save).
+            storage_options: Options for a custom ``CheckpointIO`` plugin.
+        """
+        super().save_checkpoint(filepath, bool(weights_only), storage_options)
 
     def finetune(
         self,

@@ -20,6 +20,16 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and value != value
 
 
+def _numbers(array: np.ndarray) -> np.ndarray | None:
+    """An object array of numbers as float64, or ``None`` when it holds anything else."""
+    if any(isinstance(value, str | bytes) for value in array.flat):
+        return None  # numpy would parse "1.5", but text in a numeric column is a mistake
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def _from_frame(frame: Any, what: str) -> np.ndarray:
     """A pandas DataFrame or Series as an array, naming the column of any problem.
 
@@ -37,8 +47,11 @@ def _from_frame(frame: Any, what: str) -> np.ndarray:
                 f"{int(np.argmax(missing))}; fill or drop them before training."
             )
         dtype = column.dtype
+        numbers = _numbers(column.to_numpy()) if dtype == np.dtype(object) else None
         if getattr(dtype, "kind", "O") in "biuf":  # numpy and nullable numbers and booleans
             arrays.append(column.to_numpy(dtype=np.float64 if dtype.kind != "b" else np.float32))
+        elif numbers is not None:  # an object column that holds only numbers
+            arrays.append(numbers)
         else:
             raise TypeError(
                 f"{where} must be numeric, but has dtype {dtype}; encode text or categories as "
@@ -88,6 +101,8 @@ def numeric_array(values: Any, what: str, dtype: Any = None) -> np.ndarray:
         ValueError: When they are ragged, or contain missing, NaN or infinite values (or values
             too large for ``dtype``).
     """
+    if values is None:
+        raise ValueError(f"{what} is missing: got None.")
     array = _as_numpy(values, what)
     if array.dtype == object:
         missing = np.vectorize(_is_missing, otypes=[bool])(array) if array.size else array
@@ -96,13 +111,13 @@ def numeric_array(values: Any, what: str, dtype: Any = None) -> np.ndarray:
                 f"{what} has {int(missing.sum())} missing value(s), the first at index "
                 f"{_first_index(missing)}; fill or drop them before training."
             )
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
+        numbers = _numbers(array)
+        if numbers is None:
             raise TypeError(
                 f"{what} must be numeric, but holds objects such as "
                 f"{array.flat[0]!r}; encode text or categories as numbers first."
-            ) from None
+            )
+        array = numbers
     if array.dtype == bool:
         array = array.astype(np.float32)
     if np.issubdtype(array.dtype, np.complexfloating):

@@ -106,6 +106,13 @@ class DataModule(LightningDataModule):
             if data is not None
         ]
         self._check_features(train_input, val_input, test_input, predict_input)
+        for data in (train_input, val_input, test_input):
+            # An ArrayInput read without targets has targets=None; a per-sample Input has none.
+            if data is not None and getattr(data, "targets", ...) is None:
+                raise ValueError(
+                    f"The {data.stage} data has no targets; give {data.stage} targets, or pass "
+                    "these samples as data to predict on."
+                )
         train: Dataset | None = train_input
         val: Dataset | None = val_input
         if val_split is not None:
