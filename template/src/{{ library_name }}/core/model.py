@@ -14,6 +14,7 @@ import pytorch_lightning as pl
 from pytorch_lightning import LightningModule
 from torch import Tensor, nn
 
+from .export import ExportMixin
 from .imports import require
 from .keys import DataKeys
 from .metrics import MetricsSpec, build_metrics
@@ -28,6 +29,7 @@ from .optimization import (
 )
 from .outputs import BASE_OUTPUTS
 from .registry import FlashRegistry
+from .serving import ServeMixin
 
 __all__ = ["LossSpec", "Task"]
 
@@ -57,7 +59,7 @@ def _named_losses(loss_fn: LossSpec | None) -> dict[str, Callable[..., Tensor]]:
     return named
 
 
-class Task(LightningModule):
+class Task(ExportMixin, ServeMixin, LightningModule):
     """A ``LightningModule`` that trains a model with Flash's defaults.
 
     Args:
