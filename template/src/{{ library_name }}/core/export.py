@@ -46,6 +46,25 @@ SPLITS = ("predict", "test", "val", "train")
 """The data module's datasets, in the order an example input is taken from them."""
 
 
+def num_features_of(task: Any, fix: str) -> int:
+    """The ``num_features`` hyperparameter of a tabular task.
+
+    Args:
+        task: The task.
+        fix: What to do instead when it has none, for the error message.
+
+    Returns:
+        How many features a sample has.
+
+    Raises:
+        ValueError: When the task has no ``num_features`` hyperparameter.
+    """
+    num_features = getattr(task, "hparams", {}).get("num_features")
+    if num_features is None:
+        raise ValueError(f"{type(task).__name__} has no num_features hyperparameter; {fix}.")
+    return int(num_features)
+
+
 def _example_from_dataset(dataset: Any, batch_size: int) -> Tensor:
     samples = [dataset[index] for index in range(min(batch_size, len(dataset)))]
     batch = default_collate(samples)
@@ -135,13 +154,8 @@ class ExportMixin:
         Raises:
             ValueError: When the task has no ``num_features`` hyperparameter.
         """
-        num_features = getattr(self, "hparams", {}).get("num_features")
-        if num_features is None:
-            raise ValueError(
-                f"{type(self).__name__} cannot make an example input on its own; pass "
-                "datamodule= or example_input= to export."
-            )
-        return torch.zeros(EXAMPLE_BATCH_SIZE, int(num_features))
+        fix = "pass datamodule= or example_input= to export"
+        return torch.zeros(EXAMPLE_BATCH_SIZE, num_features_of(self, fix))
 
     def example_input(self, datamodule: Any = None) -> Tensor:
         """A batch to export with: the first samples of the data module, or a default.

@@ -29,6 +29,7 @@ import torch
 from torch import Tensor
 
 from .data.arrays import feature_tensor
+from .export import num_features_of
 from .keys import DataKeys
 
 __all__ = ["FeatureRows", "RequestError", "ServeMixin", "ValidateRequests", "predict_outputs"]
@@ -205,13 +206,8 @@ class ServeMixin:
         Raises:
             ValueError: When the task has no ``num_features`` hyperparameter.
         """
-        num_features = getattr(self, "hparams", {}).get("num_features")
-        if num_features is None:
-            raise ValueError(
-                f"{type(self).__name__} has no num_features; override serve_decoder to say what "
-                "its requests hold."
-            )
-        return FeatureRows(int(num_features))
+        fix = "override serve_decoder to say what its requests hold"
+        return FeatureRows(num_features_of(self, fix))
 
     def check_serving(self, output: str) -> None:
         """Predict ``output`` once on an example input, so a server never starts broken.
