@@ -4,6 +4,7 @@ LitServe runs ``TaskAPI`` in worker processes that it starts afresh, so the clas
 top of a module that they can import.
 """
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,13 @@ class TaskAPI(litserve.LitAPI):
     """
 
     def __init__(self, task: Any, output: str, max_batch_size: int, batch_timeout: float) -> None:
-        super().__init__(
-            max_batch_size=max_batch_size, batch_timeout=batch_timeout, api_path=API_PATH
-        )
+        with warnings.catch_warnings():
+            # LitServe warns that batch and unbatch go unused with max_batch_size=1; predict
+            # takes a single request as well as a batch, so that is as intended.
+            warnings.filterwarnings("ignore", "The LitServer has both batch and unbatch")
+            super().__init__(
+                max_batch_size=max_batch_size, batch_timeout=batch_timeout, api_path=API_PATH
+            )
         self.task = task
         self.output = output
         self.decoder = task.serve_decoder()
