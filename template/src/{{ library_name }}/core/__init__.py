@@ -16,24 +16,31 @@ from .data import (
     RegressionInputMixin,
     RegressionTargetFormatter,
 )
+from .export import EXPORT_FORMATS, ExportMixin, torchscript_unsupported
 from .finetuning import FlashFinetuning
 from .imports import require
 from .keys import DataKeys
+from .loggers import LOGGERS, create_logger
 from .metrics import MetricsSpec
 from .model import LossSpec, Task
 from .normalization import Standardize
 from .optimization import LRSchedulerSpec, OptimizerSpec
 from .registry import FlashRegistry
 from .regression import RegressionTask
+from .serving import FeatureRows, RequestError, ServeMixin
 from .trainer import Trainer
 
 __all__ = [
+    "EXPORT_FORMATS",
+    "LOGGERS",
     "ArrayInput",
     "ClassificationInputMixin",
     "ClassificationTargetFormatter",
     "ClassificationTask",
     "DataKeys",
     "DataModule",
+    "ExportMixin",
+    "FeatureRows",
     "FlashFinetuning",
     "FlashRegistry",
     "Input",
@@ -44,8 +51,12 @@ __all__ = [
     "RegressionInputMixin",
     "RegressionTargetFormatter",
     "RegressionTask",
+    "RequestError",
+    "ServeMixin",
     "Standardize",
     "Task",
     "Trainer",
+    "create_logger",
     "require",
+    "torchscript_unsupported",
 ]

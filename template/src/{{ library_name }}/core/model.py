@@ -27,6 +27,7 @@ from torch import Tensor, nn
 from typing_extensions import Self
 
 from .checkpoints import plain_hyperparameters, read_checkpoint, revive_hyperparameters
+from .export import ExportMixin
 from .imports import require
 from .keys import DataKeys
 from .metrics import MetricsSpec, build_metrics
@@ -41,6 +42,7 @@ from .optimization import (
 )
 from .outputs import BASE_OUTPUTS
 from .registry import FlashRegistry
+from .serving import ServeMixin
 
 __all__ = ["LossSpec", "Task"]
 
@@ -79,7 +81,7 @@ def _read_hparams_file(path: str | os.PathLike) -> dict[str, Any]:
     raise ValueError(f"hparams_file must be a .csv, .yml or .yaml file, got {path}.")
 
 
-class Task(LightningModule):
+class Task(ExportMixin, ServeMixin, LightningModule):
     """A ``LightningModule`` that trains a model with Flash's defaults.
 
     Args:
