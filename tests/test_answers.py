@@ -9,6 +9,7 @@ and non-ASCII must render into valid TOML, Markdown and Python that passes ruff.
 """
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -472,3 +473,79 @@ def test_free_text_jinja_markers_come_only_from_the_answers(
     # The answers' own markers did reach the rendering, so the check above had work to do.
     rendered = "".join(path.read_text(encoding="utf-8") for path in project_files(project))
     assert "{{ x }}" in rendered and "{% raw %}" in rendered
+
+
+# --- keys that are not questions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [("task-type", "task_type"), ("libary_name", "library_name"), ("Data_Type", "data_type")],
+)
+def test_cli_refuses_an_unknown_key_with_the_closest_question(
+    key: str, suggestion: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "project"
+    capsys.readouterr()
+    assert main(["new", str(dest), "--defaults", "--data", f"{key}=regression"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: {key}: not a question of this template; did you mean '{suggestion}'?\n"
+    assert not dest.exists()
+
+
+def test_cli_add_refuses_an_unknown_key_and_writes_nothing(
+    default_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    library = tmp_path / "library"
+    shutil.copytree(default_project, library)
+    before = snapshot(library)
+    capsys.readouterr()
+    code = main(["add", str(library), "--data", "data-type=tabular"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: data-type: not a question") and "'data_type'" in err
+    assert snapshot(library) == before
+
+
+def test_render_refuses_a_computed_answer_before_copier_runs(tmp_path: Path) -> None:
+    with pytest.raises(AnswerError) as refused:
+        render(tmp_path / "project", {"lr_scheduler_spec": "None"})
+    assert refused.value.question == "lr_scheduler_spec"
+    assert COMPUTED in refused.value.message
+    assert not (tmp_path / "project").exists()
+
+
+# --- the copier command line -------------------------------------------------------------------
+
+
+def copier_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "HEAD", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "question"),
+    [
+        ("lr_scheduler_spec=__import__('os')", "lr_scheduler_spec"),
+        ("task_title=../../outside", "task_title"),
+        ("library_name=tqdm", "library_name"),
+        ("data_type=../x", "data_type"),
+        ("model_class=Tensor", "model_class"),
+    ],
+)
+def test_copier_command_line_refuses_and_writes_nothing(
+    data: str, question: str, tmp_path: Path
+) -> None:
+    dest = tmp_path / "inside" / "project"
+    result = copier_cli("--data", data, str(TEMPLATE_ROOT), str(dest))
+    assert result.returncode != 0
+    assert f"'{question}'" in result.stderr
+    assert not (tmp_path / "inside").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
