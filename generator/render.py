@@ -106,14 +106,14 @@ def _copy(
         Copier's worker, which knows the answers file and the ``_skip_if_exists`` patterns.
 
     Raises:
-        AnswerError: When an answer is refused, or given to a question the template (when it
-            is a local directory) does not ask.
+        AnswerError: When an answer is refused, or given to a question that the template (a
+            local directory) computes.
     """
     if not is_remote(template):
         for name in ("copier.yml", "copier.yaml"):
             config = Path(template).expanduser() / name
             if config.is_file():
-                check_answer_keys(dict(data or {}), load_questions(config))
+                check_answer_keys(dict(data or {}), load_questions(config), unknown=False)
                 break
     try:
         return copier.run_copy(

@@ -148,7 +148,9 @@ def choice_values(question: Mapping[str, Any]) -> list[Any]:
     ]
 
 
-def check_answer_keys(data: Mapping[str, Any], questions: Mapping[str, Question]) -> None:
+def check_answer_keys(
+    data: Mapping[str, Any], questions: Mapping[str, Question], *, unknown: bool = True
+) -> None:
     """Refuse answers to questions the template does not ask, before anything renders.
 
     Copier ignores an answer to a question it does not have, so a typo (``task-type``) would
@@ -157,6 +159,8 @@ def check_answer_keys(data: Mapping[str, Any], questions: Mapping[str, Question]
     Args:
         data: The answers given, by question name.
         questions: The template's questions.
+        unknown: Whether to refuse a key that is no question at all, too; without it only
+            computed questions are refused (a caller may probe whether a question exists).
 
     Raises:
         AnswerError: For the first key that is not an asked question, naming the key and, for
@@ -173,6 +177,8 @@ def check_answer_keys(data: Mapping[str, Any], questions: Mapping[str, Question]
                 "is computed from the other answers and cannot be set; answer the "
                 "questions it derives from instead.",
             )
+        if not unknown:
+            continue
         normal = name.strip().lower().replace("-", "_").replace(" ", "_")
         close = difflib.get_close_matches(normal, asked, n=1, cutoff=0.6)
         hint = (
