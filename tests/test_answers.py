@@ -23,6 +23,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from generator import (
     TEMPLATE_ROOT,
     AnswerError,
+    Questionnaire,
     read_answers,
     render,
     ruff_check,
@@ -299,14 +300,38 @@ def refused_by_cli(
     return err
 
 
-# `flash-task new` refuses through `render`, so the CLI covers the generator's API too; only a
-# few cases go through `render` directly, to check the `AnswerError` it raises.
-@pytest.mark.parametrize(
-    "refuse",
-    [refused_by_copier, refused_by_cli],
-    ids=["copier", "cli"],
-)
-@pytest.mark.parametrize(("question", "fragment", "data"), CASES)
+def kinds(cases: list[Any], per_kind: int) -> list[Any]:
+    """The first cases of each kind of bad answer (a case's id starts with its kind)."""
+    seen: dict[str, int] = {}
+    chosen = []
+    for param in cases:
+        kind = param.id.split(":")[0]
+        if seen.get(kind, 0) < per_kind:
+            seen[kind] = seen.get(kind, 0) + 1
+            chosen.append(param)
+    return chosen
+
+
+# Each case costs a clone of the template per way, so every case goes to the questionnaire
+# (which follows copier's steps in microseconds, below) and the first cases of each kind to
+# copier's own API, to `flash-task new` (which refuses through `render`) and to `render`.
+WAYS = [
+    *(
+        pytest.param(refused_by_copier, *param.values, id=f"copier-{param.id}")
+        for param in kinds(CASES, 3)
+    ),
+    *(
+        pytest.param(refused_by_cli, *param.values, id=f"cli-{param.id}")
+        for param in kinds(CASES, 2)
+    ),
+    *(
+        pytest.param(refused_by_render, *param.values, id=f"render-{param.id}")
+        for param in kinds(CASES, 1)
+    ),
+]
+
+
+@pytest.mark.parametrize(("refuse", "question", "fragment", "data"), WAYS)
 def test_bad_answer_is_refused_before_anything_is_written(
     refuse: Refuse,
     question: str,
@@ -321,20 +346,18 @@ def test_bad_answer_is_refused_before_anything_is_written(
     assert not dest.exists()
 
 
-@pytest.mark.parametrize(
-    ("question", "fragment", "data"),
-    [param for param in CASES if param.id.split(":")[0] in {"newline", "computed", "text"}],
-)
-def test_render_raises_an_answer_error_naming_the_question(
-    question: str,
-    fragment: str,
-    data: dict[str, Any],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+QUESTIONNAIRE = Questionnaire.from_file()
+
+
+@pytest.mark.parametrize(("question", "fragment", "data"), CASES)
+def test_questionnaire_refuses_every_bad_answer_as_copier_does(
+    question: str, fragment: str, data: dict[str, Any]
 ) -> None:
-    dest = tmp_path / "project"
-    assert fragment in one_line(refused_by_render(dest, data, question, capsys))
-    assert not dest.exists()
+    error = QUESTIONNAIRE.evaluate(data).error
+    assert error is not None
+    assert error.question == question
+    assert fragment in error.message
+    assert "\n" not in error.message
 
 
 # --- existing files ----------------------------------------------------------------------------
