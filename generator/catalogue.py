@@ -13,7 +13,9 @@ from typing import Any, Final
 __all__ = ["AWKWARD_ANSWERS", "CI_AWKWARD_POINTS"]
 
 # Jinja's own markers are left to tests/test_answers.py, which knows to tell them from leftovers.
-_TEXT: Final = 'Émoji 😀, 中文, עברית and العربية; "quotes", \\backslash\\, `code`, *stars*, $(x) #1'
+_TEXT: Final = (
+    'Émoji 😀, 中文, עברית and العربية; "quotes", \\backslash\\, `code`, *stars*, $(x) #1'
+)
 
 AWKWARD_ANSWERS: Final[MappingProxyType[str, MappingProxyType[str, Any]]] = MappingProxyType(
     {
