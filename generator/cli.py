@@ -61,7 +61,7 @@ from .runner import (
     run_points,
 )
 from .source import after_copy_message, open_template
-from .template import TEMPLATE_ROOT, Question, load_questions
+from .template import COPIER_FILE, TEMPLATE_ROOT, Question, check_answer_keys, load_questions
 from .update import CONFLICT_MODES, UpdateReport, update_library
 
 __all__ = ["build_parser", "main"]
@@ -99,19 +99,30 @@ def _answers(pairs: Sequence[tuple[str, str]], questions: Mapping[str, Any]) -> 
 
     Args:
         pairs: The ``(key, value)`` pairs in the order given.
-        questions: The template's questions, to know which are multiselect.
+        questions: The template's questions, to know which are multiselect and which keys are
+            questions; when unknown (a URL, or a library's own template), this package's.
 
     Returns:
         The answers, by question name, as copier takes them.
+
+    Raises:
+        AnswerError: For a key that is not an asked question, naming the closest one.
     """
+    known = questions or _bundled_questions()
+    check_answer_keys(dict(pairs), known)
     data: dict[str, Any] = {}
     for key, value in pairs:
-        multiselect = bool(questions.get(key, {}).get("multiselect"))
+        multiselect = bool(known.get(key, {}).get("multiselect"))
         if multiselect and not value.lstrip().startswith("["):
             data[key] = [item.strip() for item in value.split(",") if item.strip()]
         else:
             data[key] = value
     return data
+
+
+def _bundled_questions() -> dict[str, Question]:
+    """The questions of the template this package ships (the repository it lives in)."""
+    return load_questions(COPIER_FILE) if COPIER_FILE.is_file() else {}
 
 
 def _template_questions(template: str | Path) -> dict[str, Question]:

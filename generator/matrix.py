@@ -36,10 +36,11 @@ Subsets, for ``flash-task check --subset NAME``:
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from .catalogue import AWKWARD_ANSWERS, CI_AWKWARD_POINTS
 from .questionnaire import Evaluation, Questionnaire
 from .template import COPIER_FILE, is_computed
 
@@ -57,10 +58,11 @@ __all__ = [
 
 SUBSETS: Final[dict[str, str]] = {
     "all": "every point",
-    "ci": "defaults, all-on and the first two pairwise points",
+    "ci": "defaults, all-on, the first two pairwise points and the first awkward-names point",
     "smoke": "defaults and all-on",
     "pairwise": "the pairwise points",
     "defaults": "the defaults point",
+    "names": "the awkward names and free text of generator.catalogue",
 }
 """The named subsets of the matrix and what each holds."""
 
@@ -137,7 +139,8 @@ class Point:
     Attributes:
         name: A short name, stable for the same ``copier.yml``: ``defaults``, ``all-on``,
             ``p01``...
-        kind: ``defaults``, ``all-on`` or ``pairwise``.
+        kind: ``defaults``, ``all-on``, ``pairwise`` or ``names`` (an awkward answer set of
+            :mod:`generator.catalogue`).
         answers: The answers that differ from the defaults, by question name; every other
             question takes its default.
     """
@@ -660,7 +663,29 @@ def build_matrix(copier_file: str | Path = COPIER_FILE) -> Matrix:
             (path / name for name in ("copier.yml", "copier.yaml") if (path / name).is_file()),
             path / "copier.yml",
         )
-    return _Builder(Questionnaire.from_file(path)).build()
+    questionnaire = Questionnaire.from_file(path)
+    matrix = _Builder(questionnaire).build()
+    return replace(matrix, points=(*matrix.points, *awkward_points(questionnaire)))
+
+
+def awkward_points(questionnaire: Questionnaire) -> list[Point]:
+    """The points of :data:`generator.catalogue.AWKWARD_ANSWERS` that a template accepts.
+
+    An answer set that names a question the template lacks, or that the template refuses, is
+    left out, so that any template's matrix can be built.
+
+    Args:
+        questionnaire: The template's questions.
+
+    Returns:
+        The points, of kind ``names``, in the catalogue's order.
+    """
+    points = []
+    for name, answers in AWKWARD_ANSWERS.items():
+        data = dict(answers)
+        if set(data) <= set(questionnaire.questions) and questionnaire.evaluate(data).ok:
+            points.append(Point(name, "names", data))
+    return points
 
 
 def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None) -> list[Point]:
@@ -678,12 +703,14 @@ def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None)
         ValueError: For an unknown subset or point name.
     """
     pairwise = [point for point in matrix.points if point.kind == "pairwise"]
+    awkward = [point for point in matrix.points if point.kind == "names"]
     named: dict[str, Iterable[Point]] = {
         "all": matrix.points,
-        "ci": [*matrix.points[:2], *pairwise[:CI_PAIRWISE_POINTS]],
+        "ci": [*matrix.points[:2], *pairwise[:CI_PAIRWISE_POINTS], *awkward[:CI_AWKWARD_POINTS]],
         "smoke": matrix.points[:2],
         "pairwise": pairwise,
         "defaults": matrix.points[:1],
+        "names": awkward,
     }
     if subset in named:
         chosen = list(named[subset])

@@ -12,7 +12,7 @@ import copier
 import yaml
 
 from .errors import AnswerError
-from .template import TEMPLATE_ROOT
+from .template import TEMPLATE_ROOT, check_answer_keys, load_questions
 
 __all__ = [
     "DEFAULT_ANSWERS_FILE",
@@ -104,7 +104,17 @@ def _copy(
 
     Returns:
         Copier's worker, which knows the answers file and the ``_skip_if_exists`` patterns.
+
+    Raises:
+        AnswerError: When an answer is refused, or given to a question that the template (a
+            local directory) computes.
     """
+    if not is_remote(template):
+        for name in ("copier.yml", "copier.yaml"):
+            config = Path(template).expanduser() / name
+            if config.is_file():
+                check_answer_keys(dict(data or {}), load_questions(config), unknown=False)
+                break
     try:
         return copier.run_copy(
             _source(template),

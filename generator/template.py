@@ -6,16 +6,20 @@ package, so it points at the repository when the generator runs from a checkout 
 install (``pip install -e .``).
 """
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 import yaml
 
+from .errors import AnswerError
+
 __all__ = [
     "COPIER_FILE",
     "TEMPLATE_ROOT",
     "asked_questions",
+    "check_answer_keys",
     "choice_values",
     "computed_questions",
     "is_computed",
@@ -142,3 +146,46 @@ def choice_values(question: Mapping[str, Any]) -> list[Any]:
     return [
         item["value"] if isinstance(item, Mapping) and "value" in item else item for item in items
     ]
+
+
+def check_answer_keys(
+    data: Mapping[str, Any], questions: Mapping[str, Question], *, unknown: bool = True
+) -> None:
+    """Refuse answers to questions the template does not ask, before anything renders.
+
+    Copier ignores an answer to a question it does not have, so a typo (``task-type``) would
+    silently render the default; and it lets ``--data`` replace a computed answer.
+
+    Args:
+        data: The answers given, by question name.
+        questions: The template's questions.
+        unknown: Whether to refuse a key that is no question at all, too; without it only
+            computed questions are refused (a caller may probe whether a question exists).
+
+    Raises:
+        AnswerError: For the first key that is not an asked question, naming the key and, for
+            a typo, the closest question.
+    """
+    asked = [name for name, question in questions.items() if not is_computed(question)]
+    for key in data:
+        name = str(key)
+        if name in asked:
+            continue
+        if name in questions:
+            raise AnswerError(
+                name,
+                "is computed from the other answers and cannot be set; answer the "
+                "questions it derives from instead.",
+            )
+        if not unknown:
+            continue
+        normal = name.strip().lower().replace("-", "_").replace(" ", "_")
+        close = difflib.get_close_matches(normal, asked, n=1, cutoff=0.6)
+        hint = (
+            f"; did you mean '{close[0]}'?"
+            if close
+            else f"; the questions are: {', '.join(asked)}."
+        )
+        raise AnswerError(
+            name.encode("unicode_escape").decode("ascii"), f"not a question of this template{hint}"
+        )

@@ -9,6 +9,7 @@ and non-ASCII must render into valid TOML, Markdown and Python that passes ruff.
 """
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from generator import (
     TEMPLATE_ROOT,
     AnswerError,
+    Questionnaire,
     read_answers,
     render,
     ruff_check,
@@ -39,7 +41,12 @@ else:  # pragma: no cover - Python 3.10 reads TOML with tomli, when installed
 IDENTIFIER = "must be a lowercase Python identifier"
 PASCAL_CASE = "must be a PascalCase Python identifier"
 KEYWORD = "must not be a Python keyword"
-SHADOWS = "would shadow the package of that name"
+SHADOWS = "would shadow the module of that name"
+LAYOUT = "is taken by the project's own layout"
+COMPUTED = "is computed from the other answers and cannot be set"
+ONE_LINE = "must be one line without control characters"
+EMAIL = "must be an address such as name@example.com"
+IMPORTED = "is a name the task's modules import or a builtin"
 NOT_IN = "is not in"
 
 
@@ -151,6 +158,76 @@ CASES = [
         cli=True,
         inputs=["tensor"],
     ),
+    # A trailing newline (which `$` alone would let through) or a space around a name.
+    *(
+        case("newline", question, fragment, **{question: value})
+        for question, value, fragment in (
+            ("project_name", "flash-tasks\n", "lowercase letters, digits and single dashes"),
+            ("library_name", "my_lib\n", IDENTIFIER),
+            ("library_name", " my_lib", IDENTIFIER),
+            ("data_type", "tabular\n", IDENTIFIER),
+            ("model_class", "MyModel\n", PASCAL_CASE),
+            ("learning_rate", "0.1\n", "must be a positive number"),
+            ("core_import", "mylib.core\n", "must be a dotted module path"),
+            ("author_email", "a@example.com\n", EMAIL),
+            ("description", "One line.\n", ONE_LINE),
+            ("author_name", "Ada\n", ONE_LINE),
+        )
+    ),
+    # Free text that no file may hold on one line.
+    case("text", "description", ONE_LINE, "description=NUL", description="a\x00b"),
+    case("text", "description", ONE_LINE, "description=U+2028", description="a\u2028b"),
+    case("text", "description", ONE_LINE, "description=surrogate", description="a\ud800b"),
+    case("text", "author_name", ONE_LINE, "author_name=tab", author_name="A\tB"),
+    case("text", "description", "must not start or end with a space", description=" lead"),
+    case("text", "author_name", "must not start or end with a space", author_name="Ada "),
+    case("text", "description", "at most 300", "description=301", description="x" * 301),
+    case("text", "description", "must not be empty", description=""),
+    # Addresses the package metadata would refuse.
+    *(
+        case("email", "author_email", EMAIL, author_email=value)
+        for value in ("x@y", 'a"b@example.com', "a b@example.com", "ü@example.com", "@x.org")
+    ),
+    # Computed answers cannot be set from outside.
+    *(
+        case("computed", name, COMPUTED, **{name: value})
+        for name, value in (
+            ("lr_scheduler_spec", "__import__('os').system('true')"),
+            ("shadowed_modules", "[]"),
+            ("task_title", "../../evil"),
+            ("data_class", "Evil"),
+            ("task_exports_all", "[x]"),
+        )
+    ),
+    # More names that would shadow an importable module, or the project's own layout.
+    *(
+        case("reserved", "library_name", SHADOWS, library_name=name)
+        for name in ("tqdm", "sympy", "yaml", "setuptools", "typing")
+    ),
+    *(
+        case("layout", "library_name", LAYOUT, library_name=name)
+        for name in ("test", "conftest", "src", "setup")
+    ),
+    *(
+        case("layout", "data_type", "is taken by the library's own", data_type=name)
+        for name in ("conftest", "src", "test")
+    ),
+    # Names the rendered modules import or define, and the core's own.
+    *(
+        case("collision", "model_class", IMPORTED, model_class=name)
+        for name in ("Path", "Any", "Tensor", "F", "ValueError", "I")
+    ),
+    *(
+        case("collision", "model_class", "is the name of a core class", model_class=name)
+        for name in ("LossSpec", "Standardize", "ClassificationTask")
+    ),
+    # Numbers with a leading zero, which ruff orders apart from their value.
+    case("digits", "data_type", "leading zero", data_type="x01"),
+    case("digits", "model_class", "leading zero", model_class="Model007"),
+    # Module paths that are not an existing codebase's core.
+    case("module", "core_import", "must not hold a Python keyword", core_import="a.class"),
+    case("module", "core_import", "not one of the standard library", core_import="os.path"),
+    case("module", "core_import", "must not be inside the library", core_import="flash_tasks.x"),
     # Not a distribution name.
     case(
         "project",
@@ -223,12 +300,38 @@ def refused_by_cli(
     return err
 
 
-@pytest.mark.parametrize(
-    "refuse",
-    [refused_by_copier, refused_by_render, refused_by_cli],
-    ids=["copier", "render", "cli"],
-)
-@pytest.mark.parametrize(("question", "fragment", "data"), CASES)
+def kinds(cases: list[Any], per_kind: int) -> list[Any]:
+    """The first cases of each kind of bad answer (a case's id starts with its kind)."""
+    seen: dict[str, int] = {}
+    chosen = []
+    for param in cases:
+        kind = param.id.split(":")[0]
+        if seen.get(kind, 0) < per_kind:
+            seen[kind] = seen.get(kind, 0) + 1
+            chosen.append(param)
+    return chosen
+
+
+# Each case costs a clone of the template per way, so every case goes to the questionnaire
+# (which follows copier's steps in microseconds, below) and the first cases of each kind to
+# copier's own API, to `flash-task new` (which refuses through `render`) and to `render`.
+WAYS = [
+    *(
+        pytest.param(refused_by_copier, *param.values, id=f"copier-{param.id}")
+        for param in kinds(CASES, 3)
+    ),
+    *(
+        pytest.param(refused_by_cli, *param.values, id=f"cli-{param.id}")
+        for param in kinds(CASES, 2)
+    ),
+    *(
+        pytest.param(refused_by_render, *param.values, id=f"render-{param.id}")
+        for param in kinds(CASES, 1)
+    ),
+]
+
+
+@pytest.mark.parametrize(("refuse", "question", "fragment", "data"), WAYS)
 def test_bad_answer_is_refused_before_anything_is_written(
     refuse: Refuse,
     question: str,
@@ -241,6 +344,20 @@ def test_bad_answer_is_refused_before_anything_is_written(
     message = refuse(dest, data, question, capsys)
     assert fragment in one_line(message)
     assert not dest.exists()
+
+
+QUESTIONNAIRE = Questionnaire.from_file()
+
+
+@pytest.mark.parametrize(("question", "fragment", "data"), CASES)
+def test_questionnaire_refuses_every_bad_answer_as_copier_does(
+    question: str, fragment: str, data: dict[str, Any]
+) -> None:
+    error = QUESTIONNAIRE.evaluate(data).error
+    assert error is not None
+    assert error.question == question
+    assert fragment in error.message
+    assert "\n" not in error.message
 
 
 # --- existing files ----------------------------------------------------------------------------
@@ -297,8 +414,8 @@ def test_cli_new_refuses_a_user_file_before_writing_anything(
 # --- free text ---------------------------------------------------------------------------------
 
 TEXTS = (
-    'He said "hi" \\ {{ x }}\nnaïve — ünïcode',
-    'O\'Brien "Bob" \\ {% raw %}',
+    'He said "hi" \\ {{ x }} naïve — ünïcode 😀 中文 עברית',
+    'O\'Brien "Bob" \\ {% raw %} 😀',
 )
 JINJA_OPENERS = ("{{", "{%")
 
@@ -306,7 +423,7 @@ JINJA_OPENERS = ("{{", "{%")
 @pytest.fixture(
     scope="module",
     params=[TEXTS, TEXTS[::-1]],
-    ids=["description-has-newline", "author-has-newline"],
+    ids=["description-has-jinja", "author-has-jinja"],
 )
 def free_text(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -337,8 +454,7 @@ def spellings(text: str) -> set[str]:
 def test_free_text_round_trips_through_toml(free_text: tuple[Path, dict[str, str]]) -> None:
     project, answers = free_text
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    # The description is folded onto one line by design; the author's name is kept exactly.
-    assert pyproject["project"]["description"] == one_line(answers["description"])
+    assert pyproject["project"]["description"] == answers["description"]
     assert pyproject["project"]["authors"][0]["name"] == answers["author_name"]
 
 
@@ -398,3 +514,117 @@ def test_free_text_jinja_markers_come_only_from_the_answers(
     # The answers' own markers did reach the rendering, so the check above had work to do.
     rendered = "".join(path.read_text(encoding="utf-8") for path in project_files(project))
     assert "{{ x }}" in rendered and "{% raw %}" in rendered
+
+
+# --- keys that are not questions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [("task-type", "task_type"), ("libary_name", "library_name"), ("Data_Type", "data_type")],
+)
+def test_cli_refuses_an_unknown_key_with_the_closest_question(
+    key: str, suggestion: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "project"
+    capsys.readouterr()
+    assert main(["new", str(dest), "--defaults", "--data", f"{key}=regression"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: {key}: not a question of this template; did you mean '{suggestion}'?\n"
+    assert not dest.exists()
+
+
+def test_cli_add_refuses_an_unknown_key_and_writes_nothing(
+    default_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    library = tmp_path / "library"
+    shutil.copytree(default_project, library)
+    before = snapshot(library)
+    capsys.readouterr()
+    code = main(["add", str(library), "--data", "data-type=tabular"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: data-type: not a question") and "'data_type'" in err
+    assert snapshot(library) == before
+
+
+def test_render_refuses_a_computed_answer_before_copier_runs(tmp_path: Path) -> None:
+    with pytest.raises(AnswerError) as refused:
+        render(tmp_path / "project", {"lr_scheduler_spec": "None"})
+    assert refused.value.question == "lr_scheduler_spec"
+    assert COMPUTED in refused.value.message
+    assert not (tmp_path / "project").exists()
+
+
+# --- the copier command line -------------------------------------------------------------------
+
+
+def copier_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "HEAD", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "question"),
+    [
+        ("lr_scheduler_spec=__import__('os')", "lr_scheduler_spec"),
+        ("task_title=../../outside", "task_title"),
+        ("library_name=tqdm", "library_name"),
+        ("data_type=../x", "data_type"),
+        ("model_class=Tensor", "model_class"),
+    ],
+)
+def test_copier_command_line_refuses_and_writes_nothing(
+    data: str, question: str, tmp_path: Path
+) -> None:
+    dest = tmp_path / "inside" / "project"
+    result = copier_cli("--data", data, str(TEMPLATE_ROOT), str(dest))
+    assert result.returncode != 0
+    assert f"'{question}'" in result.stderr
+    assert not (tmp_path / "inside").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_copier_command_line_refusal_leaves_an_existing_destination_as_it_was(
+    dest_with_readme: Path,
+) -> None:
+    before = snapshot(dest_with_readme)
+    result = copier_cli(
+        "--data", "description=two\nlines", str(TEMPLATE_ROOT), str(dest_with_readme)
+    )
+    assert result.returncode != 0
+    assert "'description'" in result.stderr
+    assert snapshot(dest_with_readme) == before
+
+
+@pytest.mark.slow
+def test_free_text_builds_a_wheel_with_valid_core_metadata(
+    free_text: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    from email.parser import HeaderParser
+    from zipfile import ZipFile
+
+    from packaging.metadata import Metadata
+
+    project, answers = free_text
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    with ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        raw = archive.read(name)
+    metadata = Metadata.from_email(raw, validate=True)
+    assert metadata.summary == answers["description"]
+    headers = HeaderParser().parsestr(raw.decode("utf-8"))
+    assert answers["author_name"].split()[0].strip("'\"\\") in str(headers["Author-email"])

@@ -24,6 +24,7 @@ import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator import COPIER_FILE, TEMPLATE_ROOT, choice_values, is_computed
+from generator.catalogue import AWKWARD_ANSWERS
 from generator.matrix import Matrix, Point, build_matrix, select_points
 from generator.questionnaire import Questionnaire
 
@@ -224,7 +225,24 @@ def test_points_answer_only_choice_and_bool_questions(matrix: Matrix) -> None:
         for name in point.answers:
             question = config[name]
             assert not is_computed(question), (point.name, name)
-            assert question.get("choices") or question.get("type") == "bool", (point.name, name)
+            if point.kind != "names":  # only the awkward points vary names and text
+                assert question.get("choices") or question.get("type") == "bool", (
+                    point.name,
+                    name,
+                )
+
+
+def test_awkward_points_vary_names_and_text(matrix: Matrix) -> None:
+    awkward = [point for point in matrix.points if point.kind == "names"]
+    assert [point.name for point in awkward] == list(AWKWARD_ANSWERS)  # the template takes all
+    varied = {name for point in awkward for name in point.answers}
+    free = {"project_name", "library_name", "data_type", "model_class"}
+    free |= {"description", "author_name", "author_email"}
+    assert free <= varied
+    # Non-ASCII text, one-letter and the longest names are among them.
+    texts = [str(point.answers.get("description", "")) for point in awkward]
+    assert any(not text.isascii() for text in texts)
+    assert {len(point.answers.get("data_type", "template")) for point in awkward} >= {1, 20}
 
 
 @pytest.mark.slow
@@ -251,8 +269,11 @@ def test_point_names_are_short_and_unique(matrix: Matrix) -> None:
     names = [point.name for point in matrix.points]
     assert len(set(names)) == len(names)
     assert names[:2] == ["defaults", "all-on"]
-    assert all(name == f"p{i:02d}" for i, name in enumerate(names[2:], start=1))
-    assert {point.kind for point in matrix.points[2:]} == {"pairwise"}
+    pairwise = [point for point in matrix.points if point.kind == "pairwise"]
+    awkward = [point for point in matrix.points if point.kind == "names"]
+    assert all(point.name == f"p{i:02d}" for i, point in enumerate(pairwise, start=1))
+    assert matrix.points[2:] == (*pairwise, *awkward)
+    assert [point.name for point in awkward] == list(AWKWARD_ANSWERS)
 
 
 def test_matrix_is_deterministic(matrix: Matrix) -> None:
@@ -272,7 +293,8 @@ def test_matrix_is_deterministic(matrix: Matrix) -> None:
 
 def test_select_points(matrix: Matrix) -> None:
     names = [p.name for p in select_points(matrix, "ci")]
-    assert names == ["defaults", "all-on", "p01", "p02"]
+    assert names == ["defaults", "all-on", "p01", "p02", next(iter(AWKWARD_ANSWERS))]
+    assert [p.name for p in select_points(matrix, "names")] == list(AWKWARD_ANSWERS)
     assert [p.name for p in select_points(matrix, "smoke")] == ["defaults", "all-on"]
     assert [p.name for p in select_points(matrix, "defaults")] == ["defaults"]
     assert select_points(matrix, "all") == list(matrix.points)

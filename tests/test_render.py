@@ -90,3 +90,25 @@ def test_pretend_writes_nothing(tmp_path: Path) -> None:
     dest = tmp_path / "pretend"
     assert render(dest, pretend=True) == dest.resolve()
     assert not dest.exists()
+
+
+def test_rendered_ci_reads_only_pins_actions_and_installs_cpu_torch(default_project: Path) -> None:
+    import re
+
+    import yaml
+
+    text = (default_project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert workflow["permissions"] == {"contents": "read"}
+    steps = workflow["jobs"]["checks"]["steps"]
+    uses = [step["uses"] for step in steps if "uses" in step]
+    assert {use.split("@")[0] for use in uses} == {"actions/checkout", "actions/setup-python"}
+    for use in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", use), use
+        # The release each commit is, in a comment on the same line.
+        assert re.search(re.escape(use) + r" # v\d+\.\d+\.\d+$", text, re.M), use
+    install = next(step["run"] for step in steps if step.get("name") == "Install")
+    lines = install.splitlines()
+    torch_line = next(i for i, line in enumerate(lines) if "install torch" in line)
+    assert "--index-url https://download.pytorch.org/whl/cpu" in lines[torch_line]
+    assert torch_line < next(i for i, line in enumerate(lines) if "-e '.[test]'" in line)
