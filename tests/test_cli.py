@@ -518,7 +518,7 @@ def test_parser_has_every_subcommand() -> None:
 def test_the_real_template_s_ci_subset_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--template", str(TEMPLATE_ROOT), "--subset", "ci", "--list"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["defaults", "all-on", "p01", "p02"]
+    assert names == ["defaults", "all-on", "p01", "p02", "n-order-text"]
 
 
 def test_check_a_remote_template_at_its_latest_tag(
