@@ -5,6 +5,7 @@ rendering, and the first pairwise points (which include tasks added to an existi
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,7 +66,7 @@ def test_two_shards_in_two_processes_merge_to_the_unsharded_verdicts(tmp_path: P
     merged = tmp_path / "merged.json"
     code, out = _finish(_check("--merge", *map(str, shards), "--json", str(merged)))
     assert code == 0, out
-    assert "4/4 points passed" in out
+    assert re.search(r"\b(\d+)/\1 points passed", out), out
 
     def verdicts(path: Path) -> dict[str, tuple[bool, dict[str, bool]]]:
         return {

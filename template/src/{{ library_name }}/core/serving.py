@@ -30,7 +30,6 @@ from torch import Tensor
 
 from .data.arrays import feature_tensor
 from .export import num_features_of
-from .keys import DataKeys
 
 __all__ = ["FeatureRows", "RequestError", "ServeMixin", "ValidateRequests", "predict_outputs"]
 
@@ -178,7 +177,7 @@ def predict_outputs(task: Any, to_output: Callable[[Any, Any], list[Any]], input
     if parameter is not None:
         inputs = inputs.to(parameter.device)
     with torch.inference_mode():
-        predictions = task.predict_step({DataKeys.INPUT: inputs}, 0)
+        predictions = task.predict_step(inputs, 0)
     return [_plain(value) for value in to_output(predictions, task)]
 
 
