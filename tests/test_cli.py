@@ -917,8 +917,8 @@ def test_check_offers_exactly_the_runner_s_checks(capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert f"among {', '.join(CHECKS)} (default: jinja,lint,format,tests)" in help_text
-    assert set(CHECKS) == {"jinja", "lint", "format", "install", "tests"}
+    assert f"among {', '.join(CHECKS)} (default: jinja,lint,format,types,tests)" in help_text
+    assert set(CHECKS) == {"jinja", "lint", "format", "types", "install", "tests"}
 
 
 # --- keeping a library whole: the merges, on hand-edited files ----------------------------------
