@@ -14,6 +14,7 @@ The public API::
 from .checks import (
     CheckResult,
     leftover_jinja,
+    mypy_run,
     package_build,
     pytest_run,
     ruff_check,
@@ -72,6 +73,7 @@ __all__ = [
     "leftover_jinja",
     "load_config",
     "load_questions",
+    "mypy_run",
     "package_build",
     "plan_task",
     "preview",

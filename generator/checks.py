@@ -1,7 +1,7 @@
-"""Run a rendered project's own checks: no Jinja left over, ruff, and its test suite.
+"""Run a rendered project's own checks: no Jinja left over, ruff, mypy and its test suite.
 
 Each check returns a :class:`CheckResult` instead of raising, so a caller can run them all and
-report every failure at once. Ruff and pytest run in subprocesses with this interpreter
+report every failure at once. Ruff, mypy and pytest run in subprocesses with this interpreter
 (``sys.executable -m ...``), inside the project, so they read the project's own configuration.
 """
 
@@ -20,6 +20,7 @@ __all__ = [
     "JINJA_MARKERS",
     "CheckResult",
     "leftover_jinja",
+    "mypy_run",
     "pytest_run",
     "ruff_check",
     "ruff_format",
@@ -175,6 +176,29 @@ def ruff_format(project: str | Path) -> CheckResult:
     return _run("ruff format", command, Path(project))
 
 
+def mypy_run(
+    project: str | Path, timeout: float | None = None, cache_dir: str | Path | None = None
+) -> CheckResult:
+    """Type-check the project with mypy and the project's own ``[tool.mypy]`` configuration.
+
+    mypy's cache goes to ``cache_dir``, or to a scratch directory, so the project is left as it
+    was. A cache shared by renderings checked one after another spares each one checking torch
+    and Lightning again; mypy rechecks whatever changed, so the verdict is the same.
+
+    Args:
+        project: The rendered project's directory.
+        timeout: Seconds before mypy is stopped and counted as failed; ``None`` waits.
+        cache_dir: Where mypy keeps its cache; never share one between runs at the same time.
+
+    Returns:
+        A result that passed when mypy found no error, with mypy's output.
+    """
+    with tempfile.TemporaryDirectory(prefix="flash-task-mypy-") as scratch:
+        cache = str(cache_dir) if cache_dir is not None else scratch
+        command = [sys.executable, "-m", "mypy", "--cache-dir", cache]
+        return _run("mypy", command, Path(project), timeout=timeout)
+
+
 def package_build(project: str | Path, timeout: float | None = 900) -> CheckResult:
     """Build the project's wheel as ``pip install`` would, and check what it holds.
 
@@ -230,7 +254,7 @@ def pytest_run(
 
 
 def run_checks(project: str | Path) -> list[CheckResult]:
-    """Run every check on a rendered project: leftover Jinja, ruff lint and format, pytest.
+    """Run every check on a rendered project: leftover Jinja, ruff lint and format, mypy, pytest.
 
     Args:
         project: The rendered project's directory.
@@ -242,5 +266,6 @@ def run_checks(project: str | Path) -> list[CheckResult]:
         leftover_jinja(project),
         ruff_check(project),
         ruff_format(project),
+        mypy_run(project),
         pytest_run(project),
     ]

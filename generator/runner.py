@@ -1,8 +1,8 @@
 """Render points of the answer matrix and run each rendering's own checks, in parallel.
 
 Each point renders into its own directory, in its own process when ``jobs > 1``, and runs the
-checks chosen from :data:`CHECKS`: no Jinja left over, ``ruff check``, ``ruff format --check``
-and the rendering's pytest suite. A point answered ``new_library=false`` is a task added to a
+checks chosen from :data:`CHECKS`: no Jinja left over, ``ruff check``, ``ruff format --check``,
+mypy and the rendering's pytest suite. A point answered ``new_library=false`` is a task added to a
 library: the library is rendered first (see :func:`generator.library.base_library_answers`),
 then the task is added to it, and the checks run on the library with both tasks.
 """
@@ -26,6 +26,7 @@ from copier.errors import DirtyLocalWarning
 from .checks import (
     CheckResult,
     leftover_jinja,
+    mypy_run,
     package_build,
     pytest_run,
     ruff_check,
@@ -62,13 +63,15 @@ CHECKS: Final[dict[str, Callable[[Path], CheckResult]]] = {
     "jinja": leftover_jinja,
     "lint": ruff_check,
     "format": ruff_format,
+    "types": mypy_run,
     "install": package_build,
     "tests": pytest_run,
 }
 """The checks ``--checks`` can name, in the order they run: leftover Jinja, ruff check, ruff
-format --check, building the wheel pip would install, and the rendering's own pytest suite."""
+format --check, mypy with the rendering's ``[tool.mypy]``, building the wheel pip would install,
+and the rendering's own pytest suite."""
 
-DEFAULT_CHECKS: Final = ("jinja", "lint", "format", "tests")
+DEFAULT_CHECKS: Final = ("jinja", "lint", "format", "types", "tests")
 """The checks run unless ``--checks`` says otherwise; the wheel build is asked for by name."""
 
 RENDER: Final = "render"

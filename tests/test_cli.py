@@ -114,6 +114,9 @@ FILES = {
         testpaths = ["tests"]
         pythonpath = ["src"]
         addopts = ["--import-mode=importlib"]
+
+        [tool.mypy]
+        files = ["src"]
         """
     ),
     "src/{{ library_name }}/__init__.py.jinja": '"""The {{ library_name }} library."""\n',
@@ -443,6 +446,7 @@ def test_check_passes_prints_the_table_and_writes_json(
         "jinja",
         "lint",
         "format",
+        "types",
         "tests",
         "seconds",
         "answers",
@@ -453,8 +457,8 @@ def test_check_passes_prints_the_table_and_writes_json(
     assert names[:2] == ["defaults", "all-on"]
     for point in data["points"]:
         row = next(line for line in lines if line.split()[0] == point["name"])
-        assert row.split()[1:6] == ["✓"] * 5
-        assert set(point["results"]) == {"render", "jinja", "lint", "format", "tests"}
+        assert row.split()[1:7] == ["✓"] * 6
+        assert set(point["results"]) == {"render", "jinja", "lint", "format", "types", "tests"}
         assert (keep / point["name"] / ".copier-answers.yml").is_file()
     assert "points passed" in out
     # A new_library=false point is a task added to a library that holds another task.
@@ -917,8 +921,8 @@ def test_check_offers_exactly_the_runner_s_checks(capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert f"among {', '.join(CHECKS)} (default: jinja,lint,format,tests)" in help_text
-    assert set(CHECKS) == {"jinja", "lint", "format", "install", "tests"}
+    assert f"among {', '.join(CHECKS)} (default: jinja,lint,format,types,tests)" in help_text
+    assert set(CHECKS) == {"jinja", "lint", "format", "types", "install", "tests"}
 
 
 # --- keeping a library whole: the merges, on hand-edited files ----------------------------------

@@ -43,19 +43,39 @@ def test_the_task_is_lint_clean(libraries) -> None:
         assert result.ok, result.output
 
 
-def test_the_task_trains_on_the_existing_core(libraries) -> None:
+def _run_on_the_existing_core(
+    libraries: tuple[Path, Path], variable: str, *argv: str
+) -> "subprocess.CompletedProcess[str]":
+    """Run this Python with ``argv`` in the task's library, the base library's src/ on
+    ``variable`` (PYTHONPATH, MYPYPATH), as an installed core would be found."""
     base, tasks = libraries
-    env = {**os.environ, "PYTHONPATH": str(base / "src")}
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("tests/sensor/classification", "-k", "not distributed"),
-        ],
+    return subprocess.run(
+        [sys.executable, *argv],
         cwd=tasks,
-        env=env,
+        env={**os.environ, variable: str(base / "src")},
         capture_output=True,
         text=True,
         timeout=1200,
         check=False,
     )
+
+
+def test_the_task_trains_on_the_existing_core(libraries) -> None:
+    result = _run_on_the_existing_core(
+        libraries,
+        "PYTHONPATH",
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        *("tests/sensor/classification", "-k", "not distributed"),
+    )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_the_task_type_checks_against_the_existing_core(libraries) -> None:
+    # The rendered [tool.mypy] ignores no core: the existing one must be importable, as it must
+    # be for the tests.
+    cache = libraries[1].parent / "mypy-cache"
+    result = _run_on_the_existing_core(
+        libraries, "MYPYPATH", "-m", "mypy", "--cache-dir", str(cache)
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "Success" in result.stdout

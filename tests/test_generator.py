@@ -19,6 +19,7 @@ from generator import (
     leftover_jinja,
     load_config,
     load_questions,
+    mypy_run,
     package_build,
     pytest_run,
     ruff_check,
@@ -166,6 +167,31 @@ def test_ruff_check_reports_problems(tmp_path: Path) -> None:
     assert "F401" in result.output
     (tmp_path / "module.py").write_text("import os\n\nprint(os.sep)\n")
     assert ruff_check(tmp_path).ok
+
+
+def test_mypy_run_reads_the_project_configuration_and_reports_type_errors(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.mypy]\nfiles = ["src"]\ndisallow_untyped_defs = true\n'
+    )
+    (tmp_path / "src").mkdir()
+    module = tmp_path / "src" / "typed.py"
+    module.write_text("def double(x: int) -> int:\n    return x * 2\n")
+    passed = mypy_run(tmp_path)
+    assert passed.ok, passed.output
+    assert passed.name == "mypy"
+    # The cache went to a scratch directory: the project is left as it was.
+    assert not (tmp_path / ".mypy_cache").exists()
+
+    module.write_text('def double(x: int) -> int:\n    return f"{x}{x}"\n')
+    failed = mypy_run(tmp_path)
+    assert not failed.ok
+    assert "typed.py:2: error" in failed.output
+    assert "[return-value]" in failed.output
+    # The project's own options apply: an unannotated function is an error there.
+    module.write_text("def double(x):\n    return x * 2\n")
+    assert "[no-untyped-def]" in mypy_run(tmp_path).output
 
 
 def test_pytest_run_passes_fails_and_fails_without_tests(

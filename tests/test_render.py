@@ -1,10 +1,22 @@
 """What the template renders: Flash's reference names by default, a regressor on request."""
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
+import tomlkit
 
-from generator import AnswerError, leftover_jinja, load_questions, read_answers, render
+from generator import (
+    AnswerError,
+    leftover_jinja,
+    load_config,
+    load_questions,
+    mypy_run,
+    read_answers,
+    render,
+)
+from generator.runner import CHECKS
 
 TASK = Path("src/flash_tasks/template/classification")
 
@@ -112,3 +124,62 @@ def test_rendered_ci_reads_only_pins_actions_and_installs_cpu_torch(default_proj
     torch_line = next(i for i, line in enumerate(lines) if "install torch" in line)
     assert "--index-url https://download.pytorch.org/whl/cpu" in lines[torch_line]
     assert torch_line < next(i for i, line in enumerate(lines) if "-e '.[test]'" in line)
+
+
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for this module's runs, which run one after another."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.mark.slow
+def test_renderings_pass_mypy(rendered_project: Path, mypy_cache: Path) -> None:
+    # What `flash-task check --checks types` and the rendered CI run: mypy with [tool.mypy].
+    assert CHECKS["types"] is mypy_run
+    result = mypy_run(rendered_project, cache_dir=mypy_cache)
+    assert result.ok, result.output
+    assert "Success: no issues found" in result.output
+
+
+@pytest.mark.slow
+def test_the_types_check_fails_on_a_type_error(
+    default_project: Path, tmp_path: Path, mypy_cache: Path
+) -> None:
+    project = tmp_path / "broken"
+    shutil.copytree(default_project, project)
+    model = project / TASK / "model.py"
+    # A deliberate error a task author could make: a number where the backbone's name goes.
+    model.write_text(model.read_text(encoding="utf-8") + "\n\nBAD_BACKBONE: str = 128\n")
+    result = mypy_run(project, cache_dir=mypy_cache)
+    assert not result.ok
+    assert "model.py" in result.output
+    assert "[assignment]" in result.output
+
+
+def test_the_pre_commit_configuration_pins_ruff_and_runs_mypy(default_project: Path) -> None:
+    import yaml
+
+    config = yaml.safe_load((default_project / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: (repo, hook) for repo in config["repos"] for hook in repo["hooks"]}
+    assert set(hooks) == {"ruff-check", "ruff-format", "mypy"}
+    for repo in config["repos"]:
+        if repo["repo"] != "local":
+            # A released tag, never a branch: v<major>.<minor>.<patch>.
+            assert re.fullmatch(r"v\d+\.\d+\.\d+", repo["rev"]), repo
+    ruff_repo, ruff_check_hook = hooks["ruff-check"]
+    assert ruff_repo["repo"] == "https://github.com/astral-sh/ruff-pre-commit"
+    assert hooks["ruff-format"][0] is ruff_repo
+    assert "--fix" in ruff_check_hook["args"]
+    # mypy runs in the project's environment, on the files [tool.mypy] names.
+    mypy_repo, mypy_hook = hooks["mypy"]
+    assert mypy_repo["repo"] == "local"
+    assert mypy_hook["entry"] == "mypy"
+    assert mypy_hook["language"] == "system"
+    assert mypy_hook["pass_filenames"] is False
+    pyproject = tomlkit.parse((default_project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["mypy"]["files"] == ["src"]
+
+
+def test_a_task_added_to_a_library_renders_no_pre_commit_configuration() -> None:
+    excluded = load_config()["_exclude"][0]
+    assert "/.pre-commit-config.yaml" in excluded.split("{%- endif %}")[0]

@@ -279,7 +279,7 @@ def read_checkpoint(
     """
     if isinstance(path, str | os.PathLike):
         name = os.fspath(path)
-        filesystem = get_filesystem(path)
+        filesystem = get_filesystem(name)
         if not filesystem.isfile(name):
             raise FileNotFoundError(f"There is no checkpoint file at {name}.")
         with filesystem.open(name, "rb") as file:

@@ -8,7 +8,7 @@ data) so ``output="labels"`` works after training and after ``load_from_checkpoi
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn import functional
 
 from .metrics import CLASSIFICATION_METRICS, MetricsSpec
@@ -23,7 +23,7 @@ class ClassificationTask(Task):
     """A Task that sorts each sample into one class, or several when ``multi_label`` is set.
 
     Args:
-        *args: Passed on to :class:`Task`.
+        model: The network to train, as :class:`Task` takes it.
         num_classes: How many classes there are; taken from ``labels`` when left out.
         labels: The name of each class, in class-index order.
         multi_label: Whether a sample can belong to several classes at once.
@@ -37,7 +37,7 @@ class ClassificationTask(Task):
 
     def __init__(
         self,
-        *args: Any,
+        model: nn.Module | None = None,
         num_classes: int | None = None,
         labels: Sequence[str] | None = None,
         multi_label: bool = False,
@@ -65,7 +65,7 @@ class ClassificationTask(Task):
             )
         if metrics is None:
             metrics = "f1score" if multi_label else "accuracy"
-        super().__init__(*args, loss_fn=loss_fn, metrics=metrics, **kwargs)
+        super().__init__(model, loss_fn=loss_fn, metrics=metrics, **kwargs)
 
     def metric_facts(self) -> dict[str, Any]:
         """Tell metric builders the number of classes and whether the task is multi-label."""

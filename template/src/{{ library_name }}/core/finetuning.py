@@ -9,7 +9,7 @@
   ``num_layers`` layers at epoch ``first`` and the rest at epoch ``second``.
 """
 
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from pytorch_lightning import LightningModule
 from pytorch_lightning.callbacks import BaseFinetuning
@@ -24,11 +24,20 @@ FinetuningStrategy: TypeAlias = str | tuple[str, Any]
 STRATEGIES = ("no_freeze", "freeze", "freeze_unfreeze", "unfreeze_milestones")
 
 
+@runtime_checkable
+class _Freezable(Protocol):
+    """A task that names the modules a strategy freezes, as Flash's tasks do."""
+
+    def modules_to_freeze(self) -> nn.Module | None:
+        """The modules to freeze, or ``None`` when there is nothing to freeze."""
+
+
 def _parse(strategy: FinetuningStrategy) -> tuple[str, Any]:
     usage = (
         "Use 'no_freeze', 'freeze', ('freeze_unfreeze', epoch) or "
         "('unfreeze_milestones', ((first_epoch, second_epoch), num_layers))."
     )
+    argument: Any
     if isinstance(strategy, str):
         name, argument = strategy, None
     elif isinstance(strategy, (tuple, list)) and len(strategy) == 2:
@@ -66,6 +75,11 @@ class FlashFinetuning(BaseFinetuning):
         self.train_bn = train_bn
 
     def _modules(self, pl_module: LightningModule) -> nn.Module:
+        if not isinstance(pl_module, _Freezable):
+            raise TypeError(
+                f"Strategy {self.strategy!r} needs a task with modules_to_freeze(); "
+                f"{type(pl_module).__name__} has none."
+            )
         modules = pl_module.modules_to_freeze()
         if modules is None:
             raise ValueError(

@@ -95,6 +95,7 @@ class FunctionalMetric(torchmetrics.MeanMetric):
         super().__init__(**kwargs)
         self.fn = fn
 
+    # MeanMetric.update takes (value, weight); this metric takes (preds, target) as metrics do.
     def update(self, preds: Tensor, target: Tensor) -> None:  # type: ignore[override]
         """Add the function's value on one batch."""
         super().update(self.fn(preds, target), weight=preds.shape[0])
@@ -131,6 +132,7 @@ def build_metrics(
     """
     if spec is None:
         return {}
+    items: list[tuple[str | None, Any]]
     if isinstance(spec, Mapping):
         items = list(spec.items())
     elif isinstance(spec, (str, Metric)) or callable(spec):

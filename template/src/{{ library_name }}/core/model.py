@@ -7,12 +7,14 @@ schedulers given by name, finetuning hooks) lives here.
 """
 
 import inspect
+import operator
 import os
 import types
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from copy import deepcopy
-from typing import IO, Any, ClassVar, TypeAlias
+from functools import reduce
+from typing import IO, Any, ClassVar, TypeAlias, cast
 
 import pytorch_lightning as pl
 from pytorch_lightning import LightningModule
@@ -24,6 +26,7 @@ from pytorch_lightning.core.saving import (
 )
 from pytorch_lightning.utilities.migration.utils import _pl_migrate_checkpoint
 from torch import Tensor, nn
+from torchmetrics import Metric
 from typing_extensions import Self
 
 from .checkpoints import plain_hyperparameters, read_checkpoint, revive_hyperparameters
@@ -72,13 +75,19 @@ def _named_losses(loss_fn: LossSpec | None) -> dict[str, Callable[..., Tensor]]:
     return named
 
 
-def _read_hparams_file(path: str | os.PathLike) -> dict[str, Any]:
-    extension = os.fspath(path).rsplit(".", 1)[-1].lower()
+def _read_hparams_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    name = os.fspath(path)
+    extension = name.rsplit(".", 1)[-1].lower()
     if extension == "csv":
-        return dict(load_hparams_from_tags_csv(path))
+        return dict(load_hparams_from_tags_csv(name))
     if extension in ("yml", "yaml"):
-        return dict(load_hparams_from_yaml(path))
+        return dict(load_hparams_from_yaml(name))
     raise ValueError(f"hparams_file must be a .csv, .yml or .yaml file, got {path}.")
+
+
+# Lightning's own ``trainer`` property, which ``Task.trainer`` wraps. Read from the class's
+# ``__dict__``: read as ``LightningModule.trainer``, a type checker sees its getter only.
+_LIGHTNING_TRAINER: property = LightningModule.__dict__["trainer"]
 
 
 class Task(ExportMixin, ServeMixin, LightningModule):
@@ -156,6 +165,7 @@ class Task(ExportMixin, ServeMixin, LightningModule):
             frame: The frame whose arguments are recorded; the caller's by default.
             logger: Whether the logger records them too.
         """
+        # currentframe() is None only on a Python without stack frames, which Lightning needs too.
         frame = frame if frame is not None else inspect.currentframe().f_back  # type: ignore[union-attr]
         with warnings.catch_warnings():
             warnings.filterwarnings(
@@ -173,11 +183,11 @@ class Task(ExportMixin, ServeMixin, LightningModule):
         """
         if self._trainer is None and self._fabric is None and not self._jit_is_scripting:
             raise AttributeError(self._not_attached())
-        return LightningModule.trainer.fget(self)
+        return _LIGHTNING_TRAINER.__get__(self)
 
     @trainer.setter
     def trainer(self, trainer: "pl.Trainer | None") -> None:
-        LightningModule.trainer.fset(self, trainer)
+        _LIGHTNING_TRAINER.__set__(self, trainer)
 
     def _not_attached(self) -> str:
         return f"{type(self).__qualname__} is not attached to a `Trainer`."
@@ -238,15 +248,21 @@ class Task(ExportMixin, ServeMixin, LightningModule):
         }
         if not losses:
             raise ValueError(f"{type(self).__name__} has no loss_fn to train with.")
-        # One loss is used as it is: sum() would add it to 0, one more op per step to backprop.
-        loss = sum(losses.values()) if len(losses) > 1 else next(iter(losses.values()))
-        log_kwargs = {"on_step": on_step, "on_epoch": True, "batch_size": batch_size}
+        # Added up pairwise, so one loss is used as it is (sum() would add it to 0: one more op
+        # per step to backprop).
+        loss: Tensor = reduce(operator.add, losses.values())
+        log_kwargs: dict[str, Any] = {
+            "on_step": on_step,
+            "on_epoch": True,
+            "batch_size": batch_size,
+        }
         # Losses are averaged over every process, so that each one monitors the same value.
         if len(losses) > 1:
             for name, value in losses.items():
                 self.log(f"{stage}_{name}", value, sync_dist=True, **log_kwargs)
         self.log(f"{stage}_loss", loss, prog_bar=True, sync_dist=True, **log_kwargs)
-        metrics: nn.ModuleDict = getattr(self, f"{stage}_metrics")
+        # A ModuleDict of the Metrics that build_metrics made.
+        metrics = cast("Mapping[str, Metric]", getattr(self, f"{stage}_metrics"))
         preds, target = self.to_metrics_format(output, y)
         for name, metric in metrics.items():
             # A per-step log needs the batch value that only the metric's forward computes.
@@ -391,11 +407,11 @@ class Task(ExportMixin, ServeMixin, LightningModule):
             checkpoint.pop(key, None)
 
     @classmethod
-    def load_from_checkpoint(  # type: ignore[override]
+    def load_from_checkpoint(
         cls,
-        checkpoint_path: str | os.PathLike | IO[bytes],
+        checkpoint_path: str | os.PathLike[str] | IO[bytes],
         map_location: Any = None,
-        hparams_file: str | os.PathLike | None = None,
+        hparams_file: str | os.PathLike[str] | None = None,
         strict: bool | None = None,
         weights_only: bool | None = None,
         **kwargs: Any,
@@ -427,13 +443,19 @@ class Task(ExportMixin, ServeMixin, LightningModule):
         checkpoint = read_checkpoint(
             checkpoint_path, map_location or _default_map_location, weights_only is not False
         )
-        path = checkpoint_path if isinstance(checkpoint_path, str | os.PathLike) else None
+        path = (
+            os.fspath(checkpoint_path) if isinstance(checkpoint_path, str | os.PathLike) else None
+        )
         checkpoint = _pl_migrate_checkpoint(checkpoint, checkpoint_path=path)
         saved = checkpoint.get(cls.CHECKPOINT_HYPER_PARAMS_KEY) or {}
         if hparams_file is not None:
             saved = _read_hparams_file(hparams_file)
         checkpoint[cls.CHECKPOINT_HYPER_PARAMS_KEY] = {**revive_hyperparameters(saved), **kwargs}
         model = _load_state(cls, checkpoint, strict=strict, **kwargs)
+        if not isinstance(model, cls):
+            raise TypeError(
+                f"The checkpoint rebuilt a {type(model).__name__}, not a {cls.__name__}."
+            )
         state = checkpoint["state_dict"].values()
         first = next((value for value in state if isinstance(value, Tensor)), None)
         return model.to(first.device) if first is not None else model

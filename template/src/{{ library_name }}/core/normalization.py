@@ -23,6 +23,11 @@ class Standardize(nn.Module):
         eps: Added to the standard deviation, so constant features do not divide by zero.
     """
 
+    # Buffers, registered in __init__.
+    mean: Tensor
+    std: Tensor
+    fitted: Tensor
+
     def __init__(self, num_features: int, eps: float = 1e-6) -> None:
         super().__init__()
         self.eps = eps

@@ -66,7 +66,9 @@ def _lookup(registry: FlashRegistry, name: str) -> Callable[..., Any]:
     return registry.get(by_lower_name.get(name.lower(), name))
 
 
-def _call_with_hint(kind: str, name: str, factory: Callable[..., Any], *args: Any, **kwargs: Any):
+def _call_with_hint(
+    kind: str, name: str, factory: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
     try:
         return factory(*args, **kwargs)
     except TypeError as error:
@@ -126,8 +128,8 @@ def build_lr_scheduler(spec: LRSchedulerSpec, optimizer: Optimizer) -> dict[str,
             raise TypeError(
                 f"lr_scheduler tuples are (name, kwargs) or (name, kwargs, config); got {spec!r}."
             )
-        spec, kwargs, *rest = spec
-        kwargs = dict(kwargs)
+        spec, given, *rest = spec
+        kwargs = dict(given)
         config = dict(rest[0]) if rest else {}
     if isinstance(spec, str):
         name, factory = spec, _lookup(LR_SCHEDULERS, spec)

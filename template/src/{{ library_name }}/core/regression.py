@@ -6,7 +6,7 @@ Targets and outputs are ``(batch, num_targets)`` float tensors.
 
 from typing import Any, ClassVar
 
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn import functional
 
 from .metrics import REGRESSION_METRICS, MetricsSpec
@@ -21,7 +21,7 @@ class RegressionTask(Task):
     """A Task that predicts ``num_targets`` real values per sample.
 
     Args:
-        *args: Passed on to :class:`Task`.
+        model: The network to train, as :class:`Task` takes it.
         num_targets: How many values are predicted for each sample.
         loss_fn: The loss; defaults to mean squared error.
         metrics: The metrics; default to ``("mae", "mse", "r2")``.
@@ -33,7 +33,7 @@ class RegressionTask(Task):
 
     def __init__(
         self,
-        *args: Any,
+        model: nn.Module | None = None,
         num_targets: int = 1,
         loss_fn: LossSpec | None = None,
         metrics: MetricsSpec = None,
@@ -43,7 +43,7 @@ class RegressionTask(Task):
             raise ValueError(f"num_targets must be at least 1, got {num_targets}.")
         self.num_targets = num_targets
         super().__init__(
-            *args,
+            model,
             loss_fn=functional.mse_loss if loss_fn is None else loss_fn,
             metrics=("mae", "mse", "r2") if metrics is None else metrics,
             **kwargs,

@@ -219,6 +219,8 @@ class ServeMixin:
             ValueError: When the output cannot be produced, e.g. ``"labels"`` without label
                 names.
         """
+        # The mixin is mixed into a Task: outputs, training, eval, example_input and train are the
+        # Task's (and its LightningModule's), which the mixin itself does not declare.
         to_output = self.outputs.get(output)  # type: ignore[attr-defined]
         was_training = self.training  # type: ignore[attr-defined]
         self.eval()  # type: ignore[attr-defined]

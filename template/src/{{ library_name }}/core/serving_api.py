@@ -52,7 +52,8 @@ class TaskAPI(litserve.LitAPI):
         self.task = self.task.to(device).eval()
         self.to_output = self.task.outputs.get(self.output)
 
-    def decode_request(self, request) -> Tensor:
+    # `request` has no annotation on purpose (see the docstring), which mypy would refuse.
+    def decode_request(self, request) -> Tensor:  # type: ignore[no-untyped-def]
         """Turn one request's JSON into its batch of rows (already checked by the middleware).
 
         ``request`` has no annotation on purpose: LitServe would take one as the request's type

@@ -9,11 +9,12 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 from lightning_fabric.plugins import CheckpointIO, TorchCheckpointIO
-from pytorch_lightning import LightningDataModule, LightningModule
+from pytorch_lightning import Callback, LightningDataModule, LightningModule
 from pytorch_lightning.utilities.warnings import PossibleUserWarning
 
 from .checkpoints import read_checkpoint
@@ -90,6 +91,9 @@ class Trainer(pl.Trainer):
     - Lightning's tips for its cloud services are not printed.
     """
 
+    # Set by Lightning's callback connector; declared here for the finetuning callbacks' sake.
+    callbacks: list[Callback]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         rank_zero_logger = logging.getLogger(LIGHTNING_LOGGER)
         if not any(isinstance(known, _NoTips) for known in rank_zero_logger.filters):
@@ -121,7 +125,7 @@ class Trainer(pl.Trainer):
             batches = self.fit_loop.max_batches
             finite = isinstance(batches, int) and batches > 0
             self.log_every_n_steps = (
-                min(DEFAULT_LOG_INTERVAL, batches) if finite else DEFAULT_LOG_INTERVAL
+                min(DEFAULT_LOG_INTERVAL, int(batches)) if finite else DEFAULT_LOG_INTERVAL
             )
 
     def _run_quietly(self, run: Any, *args: Any, **kwargs: Any) -> Any:
@@ -187,7 +191,8 @@ class Trainer(pl.Trainer):
         dataloaders: Any = None,
         datamodule: LightningDataModule | None = None,
         return_predictions: bool | None = None,
-        ckpt_path: str | None = None,
+        ckpt_path: str | Path | None = None,
+        weights_only: bool | None = None,
         output: str = "preds",
         **kwargs: Any,
     ) -> list[Any] | None:
@@ -199,10 +204,12 @@ class Trainer(pl.Trainer):
             datamodule: The data module holding the predict split.
             return_predictions: Whether to return the predictions (as in Lightning).
             ckpt_path: A checkpoint to load first (as in Lightning).
+            weights_only: Whether that checkpoint loads only tensors and plain data (as in
+                Lightning; ``None`` is this trainer's safe default).
             output: The output to produce, one of ``model.available_outputs()``: for
                 classification ``"preds"``, ``"logits"``, ``"probabilities"``, ``"classes"``
                 or ``"labels"``.
-            **kwargs: Lightning's other ``predict`` arguments, such as ``weights_only``.
+            **kwargs: Lightning's other ``predict`` arguments, if a later release adds any.
 
         Returns:
             One list per batch holding one output per sample, or ``None`` when predictions
@@ -213,6 +220,10 @@ class Trainer(pl.Trainer):
         if outputs is None:
             raise TypeError(f"output= needs a Task with outputs; got {type(task).__name__}.")
         to_output = outputs.get(output)
+        if (
+            weights_only is not None
+        ):  # passed on only when given: Lightning 2.0 has no such argument
+            kwargs["weights_only"] = weights_only
         predictions = self._run_quietly(
             super().predict,
             model,

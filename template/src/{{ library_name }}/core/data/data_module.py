@@ -7,11 +7,11 @@ data, and exposes what the model needs to know (``num_features``, ``num_classes`
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import torch
 from pytorch_lightning import LightningDataModule
-from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset, default_collate
+from torch.utils.data import DataLoader, RandomSampler, Subset, default_collate
 
 from .input import Input
 
@@ -24,6 +24,9 @@ STATISTICS_BATCH_SIZE = 4096
 
 MIN_TRAIN_SAMPLES = 2
 """The smallest training split: one sample cannot make a batch that BatchNorm can train on."""
+
+Split: TypeAlias = Input | Subset[Any]
+"""A split's dataset: an Input, or the part of the training Input that ``val_split`` keeps."""
 
 SHUFFLE_CHUNK = 1024
 """Indices that ``ShuffledOrder`` turns into Python integers at a time."""
@@ -113,8 +116,8 @@ class DataModule(LightningDataModule):
                     f"The {data.stage} data has no targets; give {data.stage} targets, or pass "
                     "these samples as data to predict on."
                 )
-        train: Dataset | None = train_input
-        val: Dataset | None = val_input
+        train: Split | None = train_input
+        val: Split | None = val_input
         if val_split is not None:
             train, val = self._split(train_input, val_input, val_split)
         if train is not None and len(train) < MIN_TRAIN_SAMPLES:
@@ -123,8 +126,10 @@ class DataModule(LightningDataModule):
                 f"The training split {split}has {len(train)} sample(s); a training step needs "
                 f"at least {MIN_TRAIN_SAMPLES}."
             )
-        self.train_dataset, self.val_dataset = train, val
-        self.test_dataset, self.predict_dataset = test_input, predict_input
+        self.train_dataset: Split | None = train
+        self.val_dataset: Split | None = val
+        self.test_dataset: Split | None = test_input
+        self.predict_dataset: Split | None = predict_input
         # Lightning runs a stage only when its *_dataloader method exists.
         for stage, dataset in (
             ("train", train),
@@ -139,9 +144,10 @@ class DataModule(LightningDataModule):
     def _check_features(*inputs: Input | None) -> None:
         """Refuse splits whose samples have another number of features than the first split's."""
         described = [
-            (data.stage, data.num_features)
+            (data.stage, num_features)
             for data in inputs
-            if data is not None and getattr(data, "num_features", None) is not None
+            if data is not None
+            and (num_features := getattr(data, "num_features", None)) is not None
         ]
         for stage, num_features in described[1:]:
             first_stage, expected = described[0]
@@ -154,7 +160,7 @@ class DataModule(LightningDataModule):
     @staticmethod
     def _split(
         train_input: Input | None, val_input: Input | None, val_split: float
-    ) -> tuple[Subset, Subset]:
+    ) -> tuple[Subset[Any], Subset[Any]]:
         if train_input is None:
             raise ValueError("val_split needs training data to split.")
         if val_input is not None:
@@ -170,7 +176,16 @@ class DataModule(LightningDataModule):
         order = torch.randperm(size).tolist()
         return Subset(train_input, order[val_size:]), Subset(train_input, order[:val_size])
 
-    def _loader(self, dataset: Dataset, shuffle: bool = False, drop_last: bool = False):
+    @staticmethod
+    def _present(dataset: Split | None, stage: str) -> Split:
+        """The split's dataset; its data loader method exists only when it does."""
+        if dataset is None:
+            raise RuntimeError(f"This data module has no {stage} data.")
+        return dataset
+
+    def _loader(
+        self, dataset: Split, shuffle: bool = False, drop_last: bool = False
+    ) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
@@ -186,18 +201,19 @@ class DataModule(LightningDataModule):
         # A last batch of one sample breaks BatchNorm in training, so it is dropped. Under
         # distributed training each process reads its own share of the data.
         processes = self.trainer.world_size if self.trainer is not None else 1
-        size = math.ceil(len(self.train_dataset) / processes)
+        dataset = self._present(self.train_dataset, "train")
+        size = math.ceil(len(dataset) / processes)
         lonely_last_batch = size > self.batch_size and size % self.batch_size == 1
-        return self._loader(self.train_dataset, shuffle=True, drop_last=lonely_last_batch)
+        return self._loader(dataset, shuffle=True, drop_last=lonely_last_batch)
 
     def _val_dataloader(self) -> DataLoader:
-        return self._loader(self.val_dataset)
+        return self._loader(self._present(self.val_dataset, "val"))
 
     def _test_dataloader(self) -> DataLoader:
-        return self._loader(self.test_dataset)
+        return self._loader(self._present(self.test_dataset, "test"))
 
     def _predict_dataloader(self) -> DataLoader:
-        return self._loader(self.predict_dataset)
+        return self._loader(self._present(self.predict_dataset, "predict"))
 
     def statistics_dataloader(self) -> DataLoader | None:
         """The training split in large, ordered batches, for learning statistics such as means.

@@ -50,16 +50,17 @@ class Input(Dataset):
         """Whether this Input holds data to predict on, whose targets are never read."""
         return self.stage == "predict"
 
-    def load_data(self, data: Sequence[Any], *args: Any, **kwargs: Any) -> Sequence[Any]:
+    def load_data(self, data: Any, *args: Any, **kwargs: Any) -> Sequence[Any] | None:
         """Read the source. The default keeps a ready sequence of samples as it is.
 
         Args:
-            data: The samples.
+            data: The samples here; a subclass takes its own source (a file, arrays...).
             *args: Unused here; subclasses take what their source needs.
             **kwargs: Unused here.
 
         Returns:
-            The samples, indexable and with a length.
+            The samples, indexable and with a length; or ``None`` from an Input that serves its
+            data itself, as an ``ArrayInput`` does from the arrays ``load_arrays`` keeps.
         """
         return data
 
@@ -67,11 +68,19 @@ class Input(Dataset):
         """Turn one item of ``data`` into a sample dictionary. The default keeps it as it is."""
         return sample
 
+    def _samples(self) -> Sequence[Any]:
+        if self.data is None:
+            raise TypeError(
+                f"{type(self).__name__}.load_data returned no samples; return them, or serve "
+                "them as ArrayInput does."
+            )
+        return self.data
+
     def __getitem__(self, index: int) -> dict[str, Any]:
-        return self.load_sample(self.data[index])
+        return self.load_sample(self._samples()[index])
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._samples())
 
 
 class ArrayInput(Input):
@@ -101,7 +110,7 @@ class ArrayInput(Input):
             check_same_length(self.features, targets, self.stage)
             self.targets = self.load_target_metadata(targets, **target_metadata)
 
-    def load_target_metadata(self, targets: Any, **metadata: Any) -> Tensor:
+    def load_target_metadata(self, *args: Any, **kwargs: Any) -> Tensor:
         """Format the targets; provided by a classification or regression mixin."""
         raise NotImplementedError(
             f"{type(self).__name__} has targets but no target mixin; inherit from "
@@ -112,7 +121,7 @@ class ArrayInput(Input):
         return self.features.shape[0]
 
     def __getitem__(self, index: int) -> dict[str, Tensor]:
-        sample = {DataKeys.INPUT: self.features[index]}
+        sample: dict[str, Tensor] = {DataKeys.INPUT: self.features[index]}
         if self.targets is not None:
             sample[DataKeys.TARGET] = self.targets[index]
         return sample
@@ -120,7 +129,7 @@ class ArrayInput(Input):
     def __getitems__(self, indices: Sequence[int]) -> dict[str, Tensor]:
         """Return a whole batch: what the data loader asks for instead of one sample at a time."""
         index = torch.as_tensor(indices, dtype=torch.long)
-        batch = {DataKeys.INPUT: self.features[index]}
+        batch: dict[str, Tensor] = {DataKeys.INPUT: self.features[index]}
         if self.targets is not None:
             batch[DataKeys.TARGET] = self.targets[index]
         return batch

@@ -6,7 +6,7 @@ The formatter learned on the training split is reused for validation, test and p
 label always maps to the same class index, and a label that training never saw is refused.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ def _label_text(value: Any) -> str:
     return str(value)
 
 
-def _refuse_missing(values: Sequence[Any], what: str) -> None:
+def _refuse_missing(values: Iterable[Any], what: str) -> None:
     for index, value in enumerate(values):
         if value is None or type(value).__name__ == "NAType" or value != value:
             raise ValueError(
@@ -116,9 +116,9 @@ class ClassificationTargetFormatter:
             if array.ndim != 1:
                 raise ValueError(f"Label-name targets must be 1-D, got shape {array.shape}.")
             _refuse_missing(array, what)
-            found = sorted({_label_text(value) for value in array})
-            _refuse_single_class(found, what)
-            return cls(len(names or found), names or found, by_name=True)
+            label_names = sorted({_label_text(value) for value in array})
+            _refuse_single_class(label_names, what)
+            return cls(len(names or label_names), names or label_names, by_name=True)
         array = numeric_array(array, what)
         if array.ndim == 2:
             if not np.isin(array, (0, 1)).all():
