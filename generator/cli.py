@@ -308,8 +308,7 @@ def _add_check(subparsers: Any) -> None:
     parser.add_argument(
         "--subset",
         metavar="NAME",
-        help=f"which points: {subsets}; or comma-separated point names (default: "
-        f"{','.join(DEFAULT_CHECKS)})",
+        help=f"which points: {subsets}; or comma-separated point names (default: all)",
     )
     parser.add_argument(
         "--points", type=int, metavar="N", help="check only the first N points of the subset"
