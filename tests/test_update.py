@@ -138,7 +138,8 @@ def _change_the_template(root: Path) -> None:
     template = root / "template"
     library = template / "src/{{ library_name }}"
     _mark_first_line(library / "core/registry.py", CORE_MARK)
-    _mark_first_line(library / "{{ data_type }}/{{ task_type }}/model.py.jinja", TASK_MARK)
+    task = "{{ data_type }}/{% if modality == 'tabular' %}{{ task_type }}{% endif %}"
+    _mark_first_line(library / task / "model.py.jinja", TASK_MARK)
     _append(template / "README.md.jinja", f"\n{README_ADDITION}\n")
     _append(template / "CHANGELOG.md.jinja", f"{CHANGELOG_ADDITION}\n")
     (template / f"{NEW_FILE}.jinja").write_text(
