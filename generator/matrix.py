@@ -25,8 +25,9 @@ valid; a pair that no valid point can hold (e.g. a classification-only metric wi
 Subsets, for ``flash-task check --subset NAME``:
 
 * ``all``: every point;
-* ``ci``: ``defaults``, ``all-on`` and the first two pairwise points (which cover the most
-  pairs), for CI's time limit;
+* ``ci``: ``defaults``, ``all-on``, the first two pairwise points of the default modality (which
+  cover the most pairs), the first pairwise point of every other modality, and the first
+  awkward-names point, for CI's time limit;
 * ``smoke``: ``defaults`` and ``all-on``;
 * ``pairwise``: the pairwise points;
 * ``defaults``: the ``defaults`` point;
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from .catalogue import AWKWARD_ANSWERS, CI_AWKWARD_POINTS
+from .catalogue import AWKWARD_ANSWERS, CI_AWKWARD_POINTS, CI_OTHER_MODALITY_POINTS
 from .questionnaire import Evaluation, Questionnaire
 from .template import COPIER_FILE, is_computed
 
@@ -58,7 +59,8 @@ __all__ = [
 
 SUBSETS: Final[dict[str, str]] = {
     "all": "every point",
-    "ci": "defaults, all-on, the first two pairwise points and the first awkward-names point",
+    "ci": "defaults, all-on, the first two pairwise points of the default modality, the first "
+    "of every other modality and the first awkward-names point",
     "smoke": "defaults and all-on",
     "pairwise": "the pairwise points",
     "defaults": "the defaults point",
@@ -67,7 +69,12 @@ SUBSETS: Final[dict[str, str]] = {
 """The named subsets of the matrix and what each holds."""
 
 CI_PAIRWISE_POINTS: Final = 2
-"""How many pairwise points the ``ci`` subset takes, the first ones (which cover the most)."""
+"""How many pairwise points of the default modality the ``ci`` subset takes, the first ones
+(which cover the most)."""
+
+MODALITY: Final = "modality"
+"""The question whose answer decides a rendering's kind of data, and so the environment that
+checks it (:mod:`generator.envs`) and the ``ci`` subset's share of points."""
 
 _MAX_CONTEXTS: Final = 256
 """At most this many answer sets are tried to find every value of a templated ``choices``."""
@@ -179,11 +186,16 @@ class Matrix:
         factors: The factors the points vary.
         infeasible: The pairs of factor values (as :meth:`Factor.label` names them) that no
             valid answer set holds; a value no valid answer set holds is a pair with itself.
+        modalities: Each point's effective :data:`MODALITY` answer, by point name; empty when
+            the template has no such question.
+        default_modality: The :data:`MODALITY` answer of the ``defaults`` point, or ``""``.
     """
 
     points: tuple[Point, ...]
     factors: tuple[Factor, ...]
     infeasible: tuple[tuple[str, str], ...] = ()
+    modalities: Mapping[str, str] = field(default_factory=dict)
+    default_modality: str = ""
 
     def point(self, name: str) -> Point:
         """Find a point by name.
@@ -665,7 +677,18 @@ def build_matrix(copier_file: str | Path = COPIER_FILE) -> Matrix:
         )
     questionnaire = Questionnaire.from_file(path)
     matrix = _Builder(questionnaire).build()
-    return replace(matrix, points=(*matrix.points, *awkward_points(questionnaire)))
+    points = (*matrix.points, *awkward_points(questionnaire))
+    modalities: dict[str, str] = {}
+    if MODALITY in questionnaire.questions:
+        for point in points:
+            answer = questionnaire.evaluate(dict(point.answers)).answers.get(MODALITY)
+            modalities[point.name] = str(answer or "")
+    return replace(
+        matrix,
+        points=points,
+        modalities=modalities,
+        default_modality=modalities.get("defaults", ""),
+    )
 
 
 def awkward_points(questionnaire: Questionnaire) -> list[Point]:
@@ -706,7 +729,7 @@ def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None)
     awkward = [point for point in matrix.points if point.kind == "names"]
     named: dict[str, Iterable[Point]] = {
         "all": matrix.points,
-        "ci": [*matrix.points[:2], *pairwise[:CI_PAIRWISE_POINTS], *awkward[:CI_AWKWARD_POINTS]],
+        "ci": [*matrix.points[:2], *_ci_pairwise(matrix, pairwise), *awkward[:CI_AWKWARD_POINTS]],
         "smoke": matrix.points[:2],
         "pairwise": pairwise,
         "defaults": matrix.points[:1],
@@ -724,6 +747,26 @@ def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None)
                 known = ", ".join(dict.fromkeys(names))
                 raise ValueError(f"unknown subset or point {name!r} (known: {known})") from None
     return chosen if limit is None else chosen[: max(limit, 0)]
+
+
+def _ci_pairwise(matrix: Matrix, pairwise: Sequence[Point]) -> list[Point]:
+    """The ``ci`` subset's pairwise points, in the matrix's order.
+
+    The first :data:`CI_PAIRWISE_POINTS` of the default modality, and the first
+    :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` of each other modality, whose checks
+    run in an environment of their own (see :mod:`generator.envs`) and cost more.
+    """
+    taken: dict[str, int] = {}
+    chosen = []
+    for point in pairwise:
+        modality = matrix.modalities.get(point.name, matrix.default_modality)
+        wanted = (
+            CI_PAIRWISE_POINTS if modality == matrix.default_modality else CI_OTHER_MODALITY_POINTS
+        )
+        if taken.get(modality, 0) < wanted:
+            taken[modality] = taken.get(modality, 0) + 1
+            chosen.append(point)
+    return chosen
 
 
 def main() -> None:
