@@ -273,7 +273,9 @@ def _asked_names(questionnaire: Questionnaire) -> list[str]:
 def _dependencies(questionnaire: Questionnaire, name: str, defaults: Evaluation) -> list[str]:
     """The choice and bool questions a question's templated settings depend on, transitively.
 
-    A free-text or computed question in between is followed to what it depends on.
+    A free-text or computed question in between is followed to what it depends on, and so is a
+    multiselect, whose choices another answer may refuse (e.g. image backbones for a tabular
+    task).
     """
     found: list[str] = []
     seen = {name}
@@ -288,7 +290,7 @@ def _dependencies(questionnaire: Questionnaire, name: str, defaults: Evaluation)
             question.get("choices") or _is_bool(questionnaire, other, defaults.answers)
         ):
             found.append(other)
-        else:
+        if not found or found[-1] != other or question.get("multiselect"):
             pending.extend(sorted(questionnaire.references(other)))
     order = list(questionnaire.questions)
     return sorted(found, key=order.index)
@@ -304,8 +306,10 @@ def _possible_values(
         question = questionnaire.questions[other]
         offered = [choice.value for choice in defaults.choices.get(other, ())]
         if question.get("multiselect"):
+            # Every choice, the default, and each choice alone (which may need another answer).
             default = defaults.answers.get(other, [])
-            options.append([offered] + ([default] if default != offered else []))
+            lists = [offered, default, *([value] for value in offered)]
+            options.append([v for i, v in enumerate(lists) if v and v not in lists[:i]])
         elif offered:
             options.append(offered)
         else:
@@ -401,6 +405,11 @@ class _Builder:
 
     def data_of(self, assignment: Mapping[int, int]) -> dict[str, Any] | None:
         """Turn factor values into answers; ``None`` when a multiselect would be left empty."""
+        data, empty = self.answers_of(assignment)
+        return None if empty else data
+
+    def answers_of(self, assignment: Mapping[int, int]) -> tuple[dict[str, Any], str | None]:
+        """Turn factor values into answers, and name the first multiselect left empty, if any."""
         data: dict[str, Any] = {}
         chosen: dict[str, dict[Any, bool]] = {}
         for index in sorted(assignment):
@@ -411,13 +420,16 @@ class _Builder:
             else:
                 data[factor.question] = value
         for question, present in chosen.items():
-            default = self.defaults.answers.get(question) or []
+            # A choice that no factor value sets takes the default the question has for the
+            # other answers (e.g. another modality's backbones), else the template's default.
+            context = self.evaluate(data).answers
+            default = context.get(question, self.defaults.answers.get(question)) or []
             order = [f.choice for f in self.factors if f.multiselect and f.question == question]
             answer = [choice for choice in order if present.get(choice, choice in default)]
             if not answer and default:
-                return None
+                return data, question
             data[question] = answer
-        return {name: data[name] for name in self.questions if name in data}
+        return {name: data[name] for name in self.questions if name in data}, None
 
     def evaluation(self, assignment: Mapping[int, int]) -> Evaluation | None:
         """Evaluate factor values as answers; ``None`` when copier would refuse them."""
@@ -436,9 +448,12 @@ class _Builder:
         return all(values.get(index) == value for index, value in wanted.items())
 
     def minimal(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Leave out every answer that the default gives anyway."""
-        target = self.evaluate(data)
-        result = dict(data)
+        """Leave out every answer that the default gives anyway, or that is not asked."""
+        asked = self.evaluate(data).asked
+        result = {key: value for key, value in data.items() if key in asked}
+        if not self.evaluate(result).ok:
+            result = dict(data)
+        target = self.evaluate(result)
         for name in list(data):
             trial = {key: value for key, value in result.items() if key != name}
             evaluation = self.evaluate(trial)
@@ -469,24 +484,45 @@ class _Builder:
                 data = trial
         return self.minimal(data)
 
-    def score(self, assignment: Mapping[int, int], wanted: Mapping[int, int]) -> tuple[int, int]:
-        """Rank factor values by how close they come to valid answers that hold ``wanted``."""
+    def score(
+        self, assignment: Mapping[int, int], wanted: Mapping[int, int]
+    ) -> tuple[int, int, int]:
+        """Rank factor values by how close they come to valid answers that hold ``wanted``.
+
+        First how many wanted values the answers hold (from the refused question on, the values
+        given count: enabling a question, e.g. ``pretrained`` for images only, is progress even
+        when its answer is then refused), then whether copier accepts them, then how far
+        through the questionnaire it gets. :meth:`done` is the best score.
+        """
         data = self.data_of(assignment)
         if data is None:
-            return (0, 0)
+            return (-1, 0, 0)
         evaluation = self.evaluate(data)
-        if evaluation.error is not None:
-            order = list(self.questionnaire.questions)
-            return (1, order.index(evaluation.error.question))
         values = effective_values(self.factors, evaluation)
         held = sum(values.get(index) == value for index, value in wanted.items())
-        return (3, 0) if held == len(wanted) else (2, held)
+        if evaluation.error is None:
+            return (held, 1, 0)
+        order = list(self.questionnaire.questions)
+        refused = order.index(evaluation.error.question)
+        for index, value in wanted.items():
+            factor = self.factors[index]
+            if order.index(factor.question) >= refused and factor.question in data:
+                given = data[factor.question]
+                held += (factor.choice in given if factor.multiselect else given) == (
+                    factor.values[value]
+                )
+        return (held, 0, refused)
+
+    @staticmethod
+    def done(wanted: Mapping[int, int]) -> tuple[int, int, int]:
+        """The score of valid answers that hold every wanted value."""
+        return (len(wanted), 1, 0)
 
     def blocker(self, assignment: Mapping[int, int], wanted: Mapping[int, int]) -> str | None:
         """Name the question that keeps the answers from being valid and holding ``wanted``."""
-        data = self.data_of(assignment)
-        if data is None:
-            return None
+        data, empty = self.answers_of(assignment)
+        if empty is not None:
+            return empty
         evaluation = self.evaluate(data)
         if evaluation.error is not None:
             return evaluation.error.question
@@ -515,19 +551,20 @@ class _Builder:
         """Find valid factor values that hold ``wanted``.
 
         First the answers that copier refuses are repaired step by step: each step changes one
-        factor of a question that the refused question depends on, to the value that gets
-        furthest through the questionnaire. Then any single other factor is tried.
+        factor of a question that the refused (or not yet held) question depends on, to the
+        value that scores best (see :meth:`score`). Then any single other factor is tried.
         """
         assignment = dict(wanted)
         best = self.score(assignment, wanted)
+        done = self.done(wanted)
         for _ in range(len(self.factors)):
-            if best == (3, 0):
+            if best == done:
                 return assignment
             blocker = self.blocker(assignment, wanted)
             if blocker is None:
                 break
             suspects = self.influences(blocker) | {blocker}
-            step: tuple[tuple[int, int], dict[int, int]] | None = None
+            step: tuple[tuple[int, int, int], dict[int, int]] | None = None
             for index, factor in enumerate(self.factors):
                 if index in wanted or factor.question not in suspects:
                     continue
@@ -541,7 +578,7 @@ class _Builder:
             if step is None:
                 break
             best, assignment = step
-        if best == (3, 0):
+        if best == done:
             return assignment
         for index, factor in enumerate(self.factors):
             if index in wanted:
