@@ -12,7 +12,8 @@ answer set can vary:
 
 Free-text questions (``str``, ``int``, ``float``...) keep their defaults, and computed questions
 (``when: false``) are never answered. The matrix holds a ``defaults`` point, an ``all-on`` point
-(every multiselect with all its choices, every ``bool`` true) and pairwise points ``p01``,
+(every multiselect with all its choices, every ``bool`` true), a ``defaults-<value>`` point for
+each other answer of ``modality`` (every other answer its default) and pairwise points ``p01``,
 ``p02``...: a greedy pairwise covering, so that every value of every factor, and every pair of
 values of two factors, is the effective answer in at least one point. A multiselect never ends
 up empty unless that is its default, and each point is checked with
@@ -25,9 +26,10 @@ valid; a pair that no valid point can hold (e.g. a classification-only metric wi
 Subsets, for ``flash-task check --subset NAME``:
 
 * ``all``: every point;
-* ``ci``: ``defaults``, ``all-on``, the first two pairwise points of the default modality (which
-  cover the most pairs), the first pairwise point of every other modality, and the first
-  awkward-names point, for CI's time limit;
+* ``ci``: ``defaults``, ``all-on``, the defaults of every other modality (``defaults-image``),
+  the first two pairwise points of the default modality (which cover the most pairs), the first
+  :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` pairwise points of every other
+  modality, and the first awkward-names point, for CI's time limit;
 * ``smoke``: ``defaults`` and ``all-on``;
 * ``pairwise``: the pairwise points;
 * ``defaults``: the ``defaults`` point;
@@ -59,8 +61,8 @@ __all__ = [
 
 SUBSETS: Final[dict[str, str]] = {
     "all": "every point",
-    "ci": "defaults, all-on, the first two pairwise points of the default modality, the first "
-    "of every other modality and the first awkward-names point",
+    "ci": "defaults, all-on, each other modality's defaults, the first two pairwise points of "
+    "the default modality and the first awkward-names point",
     "smoke": "defaults and all-on",
     "pairwise": "the pairwise points",
     "defaults": "the defaults point",
@@ -182,7 +184,8 @@ class Matrix:
     """The answer matrix of a template.
 
     Attributes:
-        points: The points in order: ``defaults``, ``all-on``, then the pairwise points.
+        points: The points in order: ``defaults``, ``all-on``, ``defaults-<modality>`` for
+            each other modality, then the pairwise points.
         factors: The factors the points vary.
         infeasible: The pairs of factor values (as :meth:`Factor.label` names them) that no
             valid answer set holds; a value no valid answer set holds is a pair with itself.
@@ -484,6 +487,22 @@ class _Builder:
                 data = trial
         return self.minimal(data)
 
+    def modality_defaults(self) -> list[Point]:
+        """A point per :data:`MODALITY` other than the default one, every other answer default.
+
+        ``defaults-image`` is ``copier copy --defaults --data modality=image``: what a user who
+        picks another modality gets first. A template without the question has none.
+        """
+        factor = next((f for f in self.factors if f.question == MODALITY), None)
+        if factor is None:
+            return []
+        default = self.defaults.answers.get(MODALITY)
+        points = []
+        for value in factor.values:
+            if value != default and self.evaluate({MODALITY: value}).ok:
+                points.append(Point(f"defaults-{value}", "defaults", {MODALITY: value}))
+        return points
+
     def score(
         self, assignment: Mapping[int, int], wanted: Mapping[int, int]
     ) -> tuple[int, int, int]:
@@ -635,7 +654,11 @@ class _Builder:
         Returns:
             The matrix.
         """
-        points = [Point("defaults", "defaults", {}), Point("all-on", "all-on", self.all_on())]
+        points = [
+            Point("defaults", "defaults", {}),
+            Point("all-on", "all-on", self.all_on()),
+            *self.modality_defaults(),
+        ]
         every_pair = {
             _pair(i, a, j, b): None
             for i, j in itertools.combinations(range(len(self.factors)), 2)
@@ -766,7 +789,11 @@ def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None)
     awkward = [point for point in matrix.points if point.kind == "names"]
     named: dict[str, Iterable[Point]] = {
         "all": matrix.points,
-        "ci": [*matrix.points[:2], *_ci_pairwise(matrix, pairwise), *awkward[:CI_AWKWARD_POINTS]],
+        "ci": [
+            *(point for point in matrix.points if point.kind in ("defaults", "all-on")),
+            *_ci_pairwise(matrix, pairwise),
+            *awkward[:CI_AWKWARD_POINTS],
+        ],
         "smoke": matrix.points[:2],
         "pairwise": pairwise,
         "defaults": matrix.points[:1],

@@ -74,20 +74,17 @@ def test_every_image_choice_is_the_answer_of_an_image_point(
     assert offered - answered == set()
 
 
-def test_the_ci_subset_checks_one_image_point_and_two_of_the_default_modality(
+def test_the_ci_subset_checks_the_image_defaults_and_two_points_of_the_default_modality(
     matrix: Matrix,
 ) -> None:
     chosen = select_points(matrix, "ci")
-    pairwise = [point for point in chosen if point.kind == "pairwise"]
-    modalities = [matrix.modalities[point.name] for point in pairwise]
-    assert modalities.count(IMAGE) == CI_OTHER_MODALITY_POINTS == 1
-    assert modalities.count(matrix.default_modality) == CI_PAIRWISE_POINTS
-    # Each is the first of its modality.
-    for point in pairwise:
-        modality = matrix.modalities[point.name]
-        first = [p for p in matrix.points if p.kind == "pairwise"]
-        same = [p.name for p in first if matrix.modalities[p.name] == modality]
-        assert point.name in same[: CI_PAIRWISE_POINTS if modality != IMAGE else 1]
+    image = [point for point in chosen if matrix.modalities[point.name] == IMAGE]
+    assert [point.name for point in image] == [f"defaults-{IMAGE}"]
+    assert image[0].answers == {MODALITY: IMAGE} and image[0].kind == "defaults"
+    pairwise = [point for point in matrix.points if point.kind == "pairwise"]
+    first = [p for p in pairwise if matrix.modalities[p.name] == matrix.default_modality]
+    assert [p for p in chosen if p.kind == "pairwise"] == first[:CI_PAIRWISE_POINTS]
+    assert CI_OTHER_MODALITY_POINTS == 0
 
 
 def test_the_rendered_workflow_installs_the_pair_the_image_environment_has(
