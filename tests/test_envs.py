@@ -137,3 +137,11 @@ def test_python_m_generator_envs_prints_the_interpreter_or_one_error(
     assert envs.main(["image"]) == 1
     assert capsys.readouterr().err.startswith("error: FLASH_TASK_IMAGE_PYTHON=/nonexistent/python")
     assert envs.main([]) == 2
+
+
+def test_the_readme_names_the_pair_the_image_environment_installs() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for pin in envs.MODALITY_REQUIREMENTS["image"]:
+        name, _, version = pin.partition("==")
+        if version:
+            assert f"{name} {version}" in readme and pin in readme, pin

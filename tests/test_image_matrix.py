@@ -7,6 +7,9 @@ image point, and an image rendering's own suite and mypy pass in the image envir
 (:mod:`generator.envs`), which is made once when ``FLASH_TASK_IMAGE_PYTHON`` names none.
 """
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +101,19 @@ def test_the_rendered_workflow_installs_the_pair_the_image_environment_has(
     assert f"pip install {' '.join(pins)} --index-url" in install
     text = (default_project / ".github" / "workflows" / "ci.yml").read_text()
     assert "torchvision" not in text
+    # The same audits as tests/test_fanout.py's, on the image task's workflow.
+    bin_dir = Path(sys.executable).parent
+    for command in (
+        [shutil.which("zizmor") or str(bin_dir / "zizmor"), "--offline", "--no-progress"],
+        [shutil.which("actionlint") or str(bin_dir / "actionlint"), "-no-color"],
+    ):
+        audit = subprocess.run(
+            [*command, str(project / ".github" / "workflows" / "ci.yml")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert audit.returncode == 0, audit.stdout + audit.stderr
 
 
 @pytest.mark.slow
