@@ -81,6 +81,11 @@ checks it (:mod:`generator.envs`) and the ``ci`` subset's share of points."""
 _MAX_CONTEXTS: Final = 256
 """At most this many answer sets are tried to find every value of a templated ``choices``."""
 
+_SIDEWAYS_STEPS: Final = 2
+"""How many changes that score no better a repair may take when none scores better: e.g.
+``modality=image``, which a ``default_backbone=resnet18`` needs as much as ``resnet18`` among
+the backbones, although neither alone is accepted."""
+
 _CANDIDATES: Final = 8
 """Each pairwise point is the best of this many candidates, grown from different pairs."""
 
@@ -572,10 +577,40 @@ class _Builder:
         First the answers that copier refuses are repaired step by step: each step changes one
         factor of a question that the refused (or not yet held) question depends on, to the
         value that scores best (see :meth:`score`). Then any single other factor is tried.
+        Last, for several wanted values, the repair starts again from the valid values found
+        for each wanted value alone (e.g. ``modality=image`` and a backbone with weights, found
+        for ``pretrained=True``, before a logger left out).
         """
-        assignment = dict(wanted)
+        found = self.repair(dict(wanted), wanted)
+        if found is not None:
+            return found
+        for index, factor in enumerate(self.factors):
+            if index in wanted:
+                continue
+            for value in range(len(factor.values)):
+                trial = {**wanted, index: value}
+                if self.holds(trial, wanted):
+                    return trial
+        if len(wanted) > 1:
+            for index, value in wanted.items():
+                alone = self.complete({index: value})
+                if alone is not None:
+                    found = self.repair({**alone, **wanted}, wanted)
+                    if found is not None:
+                        return found
+        return None
+
+    def repair(self, start: dict[int, int], wanted: Mapping[int, int]) -> dict[int, int] | None:
+        """Change factors other than ``wanted``'s, one a step, until the answers hold ``wanted``.
+
+        Returns:
+            The factor values, or ``None`` when no step gets closer (see :meth:`complete`).
+        """
+        assignment = start
         best = self.score(assignment, wanted)
         done = self.done(wanted)
+        visited = {frozenset(assignment.items())}
+        sideways = _SIDEWAYS_STEPS
         for _ in range(len(self.factors)):
             if best == done:
                 return assignment
@@ -584,6 +619,7 @@ class _Builder:
                 break
             suspects = self.influences(blocker) | {blocker}
             step: tuple[tuple[int, int, int], dict[int, int]] | None = None
+            level: dict[int, int] | None = None  # the first new values that score as well
             for index, factor in enumerate(self.factors):
                 if index in wanted or factor.question not in suspects:
                     continue
@@ -594,19 +630,16 @@ class _Builder:
                     score = self.score(trial, wanted)
                     if score > best and (step is None or score > step[0]):
                         step = (score, trial)
+                    elif score == best and level is None:
+                        level = None if frozenset(trial.items()) in visited else trial
+            if step is None and level is not None and sideways > 0:
+                sideways -= 1
+                step = (best, level)
             if step is None:
                 break
             best, assignment = step
-        if best == done:
-            return assignment
-        for index, factor in enumerate(self.factors):
-            if index in wanted:
-                continue
-            for value in range(len(factor.values)):
-                trial = {**wanted, index: value}
-                if self.holds(trial, wanted):
-                    return trial
-        return None
+            visited.add(frozenset(assignment.items()))
+        return assignment if best == done else None
 
     def fill(
         self, assignment: dict[int, int], wanted: Mapping[int, int], uncovered: Mapping[Pair, None]
