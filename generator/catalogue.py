@@ -10,7 +10,7 @@ Each must render a project that is ruff-clean and passes its own tests.
 from types import MappingProxyType
 from typing import Any, Final
 
-__all__ = ["AWKWARD_ANSWERS", "CI_AWKWARD_POINTS"]
+__all__ = ["AWKWARD_ANSWERS", "CI_AWKWARD_POINTS", "CI_OTHER_MODALITY_POINTS"]
 
 # Jinja's own markers are left to tests/test_answers.py, which knows to tell them from leftovers.
 _TEXT: Final = (
@@ -87,3 +87,10 @@ AWKWARD_ANSWERS: Final[MappingProxyType[str, MappingProxyType[str, Any]]] = Mapp
 
 CI_AWKWARD_POINTS: Final = 1
 """How many awkward points the ``ci`` subset takes, the first ones."""
+
+CI_OTHER_MODALITY_POINTS: Final = 0
+"""How many pairwise points of each modality other than the default one (e.g. ``image``) the
+``ci`` subset takes, the first ones, besides that modality's defaults point (``defaults-image``).
+Their checks cost the most (an environment of their own, images to decode, convolutions to
+train, and the first pairwise point adds its task to a tabular library, whose suite runs too),
+so CI's time allows none; ``flash-task check --subset all`` checks them."""

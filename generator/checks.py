@@ -1,8 +1,10 @@
 """Run a rendered project's own checks: no Jinja left over, ruff, mypy and its test suite.
 
 Each check returns a :class:`CheckResult` instead of raising, so a caller can run them all and
-report every failure at once. Ruff, mypy and pytest run in subprocesses with this interpreter
-(``sys.executable -m ...``), inside the project, so they read the project's own configuration.
+report every failure at once. Ruff, mypy and pytest run in subprocesses, inside the project, so
+they read the project's own configuration: ruff with this interpreter (``sys.executable -m
+ruff``), mypy and pytest with this one or with the interpreter given, which must import what the
+rendered task imports (see :mod:`generator.envs` for the image tasks' environment).
 """
 
 import os
@@ -177,7 +179,10 @@ def ruff_format(project: str | Path) -> CheckResult:
 
 
 def mypy_run(
-    project: str | Path, timeout: float | None = None, cache_dir: str | Path | None = None
+    project: str | Path,
+    timeout: float | None = None,
+    cache_dir: str | Path | None = None,
+    python: str | None = None,
 ) -> CheckResult:
     """Type-check the project with mypy and the project's own ``[tool.mypy]`` configuration.
 
@@ -189,13 +194,15 @@ def mypy_run(
         project: The rendered project's directory.
         timeout: Seconds before mypy is stopped and counted as failed; ``None`` waits.
         cache_dir: Where mypy keeps its cache; never share one between runs at the same time.
+        python: The interpreter whose mypy and packages check the project; this one by
+            default.
 
     Returns:
         A result that passed when mypy found no error, with mypy's output.
     """
     with tempfile.TemporaryDirectory(prefix="flash-task-mypy-") as scratch:
         cache = str(cache_dir) if cache_dir is not None else scratch
-        command = [sys.executable, "-m", "mypy", "--cache-dir", cache]
+        command = [python or sys.executable, "-m", "mypy", "--cache-dir", cache]
         return _run("mypy", command, Path(project), timeout=timeout)
 
 
@@ -232,9 +239,12 @@ def package_build(project: str | Path, timeout: float | None = 900) -> CheckResu
 
 
 def pytest_run(
-    project: str | Path, extra_args: Sequence[str] = (), timeout: float | None = None
+    project: str | Path,
+    extra_args: Sequence[str] = (),
+    timeout: float | None = None,
+    python: str | None = None,
 ) -> CheckResult:
-    """Run the project's own test suite with this interpreter, in a fresh process.
+    """Run the project's own test suite with this interpreter (or ``python``), in a fresh process.
 
     ``PYTHONPATH`` is dropped so that only the project's pytest configuration (its
     ``pythonpath = ["src"]``) decides what is imported. Pytest's cache is off, so the project is
@@ -244,12 +254,21 @@ def pytest_run(
         project: The rendered project's directory.
         extra_args: More arguments for pytest (e.g. ``["-x", "-k", "backbones"]``).
         timeout: Seconds before the run is stopped and counted as failed; ``None`` waits.
+        python: The interpreter that runs the suite; this one by default.
 
     Returns:
         A result that passed when pytest exited 0, with pytest's output.
     """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra_args]
+    command = [
+        python or sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *extra_args,
+    ]
     return _run("pytest", command, Path(project), env=env, timeout=timeout)
 
 

@@ -25,6 +25,13 @@ from typing import Any
 
 from copier.errors import CopierError, DirtyLocalWarning
 
+from .envs import (
+    ENV_DIR_VARIABLE,
+    MODALITY_REQUIREMENTS,
+    EnvironmentSetupError,
+    env_variable,
+    interpreters,
+)
 from .errors import AnswerError, ConflictError, LibraryError
 from .fanout import (
     MergeError,
@@ -348,6 +355,20 @@ def _add_check(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--list", action="store_true", help="list the chosen points and their answers, check none"
+    )
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="MODALITY=PATH",
+        help="the interpreter that runs the types and tests checks of the points of a "
+        f"modality (repeatable); default: ${env_variable('MODALITY')}, else "
+        + "; ".join(
+            f"for {modality}, an environment with {', '.join(pins)} and the test extra"
+            for modality, pins in MODALITY_REQUIREMENTS.items()
+        )
+        + f", made once and reused, under ${ENV_DIR_VARIABLE} (default "
+        "~/.cache/flash-task/envs); this interpreter for the others",
     )
     fanout = parser.add_argument_group(
         "fanning out over several machines",
@@ -682,6 +703,17 @@ def _check(args: argparse.Namespace) -> int:
             points = split_points(points, count, inputs.durations)[index - 1]
         todo = [point for point in points if point.name not in reuse]
         jobs = min(args.jobs, max(len(todo), 1))
+        try:
+            pythons = (
+                interpreters(
+                    {p.name: matrix.modalities.get(p.name, "") for p in todo}, inputs.pythons
+                )
+                if {"types", "tests"} & set(checks)
+                else {}
+            )
+        except EnvironmentSetupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_FAILED
         options = CheckOptions(
             template=root,
             vcs_ref=ref,
@@ -689,6 +721,7 @@ def _check(args: argparse.Namespace) -> int:
             keep=str(args.keep.expanduser().resolve()) if args.keep else None,
             timeout=args.timeout,
             threads=max(1, (os.cpu_count() or 1) // jobs),
+            pythons=tuple(pythons.items()),
         )
         shard = f", shard {args.shard}" if args.shard else ""
         print(
@@ -728,6 +761,7 @@ class _CheckInputs:
     durations: dict[str, float]
     earlier: Report | None
     merge: list[Report] | None
+    pythons: dict[str, str]
 
 
 def _read_reports(paths: Sequence[str], option: str) -> list[Report]:
@@ -773,12 +807,21 @@ def _check_inputs(args: argparse.Namespace) -> _CheckInputs:
         [args.skip_unchanged] if args.skip_unchanged else [], "--skip-unchanged"
     )
     timed = _read_reports(args.durations, "--durations")
+    pythons = {}
+    for given in args.python:
+        modality, _, python = given.partition("=")
+        if not modality or not python:
+            raise ValueError(
+                f"--python takes MODALITY=PATH, e.g. image=/venv/bin/python; got {given!r}"
+            )
+        pythons[modality.strip()] = python
     return _CheckInputs(
         checks=checks,
         shard=shard,
         durations=report_durations([*earlier, *timed]),
         earlier=earlier[0] if earlier else None,
         merge=_read_reports(args.merge, "--merge") if args.merge is not None else None,
+        pythons=pythons,
     )
 
 

@@ -12,7 +12,8 @@ answer set can vary:
 
 Free-text questions (``str``, ``int``, ``float``...) keep their defaults, and computed questions
 (``when: false``) are never answered. The matrix holds a ``defaults`` point, an ``all-on`` point
-(every multiselect with all its choices, every ``bool`` true) and pairwise points ``p01``,
+(every multiselect with all its choices, every ``bool`` true), a ``defaults-<value>`` point for
+each other answer of ``modality`` (every other answer its default) and pairwise points ``p01``,
 ``p02``...: a greedy pairwise covering, so that every value of every factor, and every pair of
 values of two factors, is the effective answer in at least one point. A multiselect never ends
 up empty unless that is its default, and each point is checked with
@@ -25,8 +26,10 @@ valid; a pair that no valid point can hold (e.g. a classification-only metric wi
 Subsets, for ``flash-task check --subset NAME``:
 
 * ``all``: every point;
-* ``ci``: ``defaults``, ``all-on`` and the first two pairwise points (which cover the most
-  pairs), for CI's time limit;
+* ``ci``: ``defaults``, ``all-on``, the defaults of every other modality (``defaults-image``),
+  the first two pairwise points of the default modality (which cover the most pairs), the first
+  :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` pairwise points of every other
+  modality, and the first awkward-names point, for CI's time limit;
 * ``smoke``: ``defaults`` and ``all-on``;
 * ``pairwise``: the pairwise points;
 * ``defaults``: the ``defaults`` point;
@@ -40,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from .catalogue import AWKWARD_ANSWERS, CI_AWKWARD_POINTS
+from .catalogue import AWKWARD_ANSWERS, CI_AWKWARD_POINTS, CI_OTHER_MODALITY_POINTS
 from .questionnaire import Evaluation, Questionnaire
 from .template import COPIER_FILE, is_computed
 
@@ -58,7 +61,8 @@ __all__ = [
 
 SUBSETS: Final[dict[str, str]] = {
     "all": "every point",
-    "ci": "defaults, all-on, the first two pairwise points and the first awkward-names point",
+    "ci": "defaults, all-on, each other modality's defaults, the first two pairwise points of "
+    "the default modality and the first awkward-names point",
     "smoke": "defaults and all-on",
     "pairwise": "the pairwise points",
     "defaults": "the defaults point",
@@ -67,10 +71,20 @@ SUBSETS: Final[dict[str, str]] = {
 """The named subsets of the matrix and what each holds."""
 
 CI_PAIRWISE_POINTS: Final = 2
-"""How many pairwise points the ``ci`` subset takes, the first ones (which cover the most)."""
+"""How many pairwise points of the default modality the ``ci`` subset takes, the first ones
+(which cover the most)."""
+
+MODALITY: Final = "modality"
+"""The question whose answer decides a rendering's kind of data, and so the environment that
+checks it (:mod:`generator.envs`) and the ``ci`` subset's share of points."""
 
 _MAX_CONTEXTS: Final = 256
 """At most this many answer sets are tried to find every value of a templated ``choices``."""
+
+_SIDEWAYS_STEPS: Final = 2
+"""How many changes that score no better a repair may take when none scores better: e.g.
+``modality=image``, which a ``default_backbone=resnet18`` needs as much as ``resnet18`` among
+the backbones, although neither alone is accepted."""
 
 _CANDIDATES: Final = 8
 """Each pairwise point is the best of this many candidates, grown from different pairs."""
@@ -175,15 +189,21 @@ class Matrix:
     """The answer matrix of a template.
 
     Attributes:
-        points: The points in order: ``defaults``, ``all-on``, then the pairwise points.
+        points: The points in order: ``defaults``, ``all-on``, ``defaults-<modality>`` for
+            each other modality, then the pairwise points.
         factors: The factors the points vary.
         infeasible: The pairs of factor values (as :meth:`Factor.label` names them) that no
             valid answer set holds; a value no valid answer set holds is a pair with itself.
+        modalities: Each point's effective :data:`MODALITY` answer, by point name; empty when
+            the template has no such question.
+        default_modality: The :data:`MODALITY` answer of the ``defaults`` point, or ``""``.
     """
 
     points: tuple[Point, ...]
     factors: tuple[Factor, ...]
     infeasible: tuple[tuple[str, str], ...] = ()
+    modalities: Mapping[str, str] = field(default_factory=dict)
+    default_modality: str = ""
 
     def point(self, name: str) -> Point:
         """Find a point by name.
@@ -261,7 +281,9 @@ def _asked_names(questionnaire: Questionnaire) -> list[str]:
 def _dependencies(questionnaire: Questionnaire, name: str, defaults: Evaluation) -> list[str]:
     """The choice and bool questions a question's templated settings depend on, transitively.
 
-    A free-text or computed question in between is followed to what it depends on.
+    A free-text or computed question in between is followed to what it depends on, and so is a
+    multiselect, whose choices another answer may refuse (e.g. image backbones for a tabular
+    task).
     """
     found: list[str] = []
     seen = {name}
@@ -276,7 +298,7 @@ def _dependencies(questionnaire: Questionnaire, name: str, defaults: Evaluation)
             question.get("choices") or _is_bool(questionnaire, other, defaults.answers)
         ):
             found.append(other)
-        else:
+        if not found or found[-1] != other or question.get("multiselect"):
             pending.extend(sorted(questionnaire.references(other)))
     order = list(questionnaire.questions)
     return sorted(found, key=order.index)
@@ -292,8 +314,10 @@ def _possible_values(
         question = questionnaire.questions[other]
         offered = [choice.value for choice in defaults.choices.get(other, ())]
         if question.get("multiselect"):
+            # Every choice, the default, and each choice alone (which may need another answer).
             default = defaults.answers.get(other, [])
-            options.append([offered] + ([default] if default != offered else []))
+            lists = [offered, default, *([value] for value in offered)]
+            options.append([v for i, v in enumerate(lists) if v and v not in lists[:i]])
         elif offered:
             options.append(offered)
         else:
@@ -389,6 +413,11 @@ class _Builder:
 
     def data_of(self, assignment: Mapping[int, int]) -> dict[str, Any] | None:
         """Turn factor values into answers; ``None`` when a multiselect would be left empty."""
+        data, empty = self.answers_of(assignment)
+        return None if empty else data
+
+    def answers_of(self, assignment: Mapping[int, int]) -> tuple[dict[str, Any], str | None]:
+        """Turn factor values into answers, and name the first multiselect left empty, if any."""
         data: dict[str, Any] = {}
         chosen: dict[str, dict[Any, bool]] = {}
         for index in sorted(assignment):
@@ -399,13 +428,16 @@ class _Builder:
             else:
                 data[factor.question] = value
         for question, present in chosen.items():
-            default = self.defaults.answers.get(question) or []
+            # A choice that no factor value sets takes the default the question has for the
+            # other answers (e.g. another modality's backbones), else the template's default.
+            context = self.evaluate(data).answers
+            default = context.get(question, self.defaults.answers.get(question)) or []
             order = [f.choice for f in self.factors if f.multiselect and f.question == question]
             answer = [choice for choice in order if present.get(choice, choice in default)]
             if not answer and default:
-                return None
+                return data, question
             data[question] = answer
-        return {name: data[name] for name in self.questions if name in data}
+        return {name: data[name] for name in self.questions if name in data}, None
 
     def evaluation(self, assignment: Mapping[int, int]) -> Evaluation | None:
         """Evaluate factor values as answers; ``None`` when copier would refuse them."""
@@ -424,9 +456,12 @@ class _Builder:
         return all(values.get(index) == value for index, value in wanted.items())
 
     def minimal(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Leave out every answer that the default gives anyway."""
-        target = self.evaluate(data)
-        result = dict(data)
+        """Leave out every answer that the default gives anyway, or that is not asked."""
+        asked = self.evaluate(data).asked
+        result = {key: value for key, value in data.items() if key in asked}
+        if not self.evaluate(result).ok:
+            result = dict(data)
+        target = self.evaluate(result)
         for name in list(data):
             trial = {key: value for key, value in result.items() if key != name}
             evaluation = self.evaluate(trial)
@@ -457,24 +492,61 @@ class _Builder:
                 data = trial
         return self.minimal(data)
 
-    def score(self, assignment: Mapping[int, int], wanted: Mapping[int, int]) -> tuple[int, int]:
-        """Rank factor values by how close they come to valid answers that hold ``wanted``."""
+    def modality_defaults(self) -> list[Point]:
+        """A point per :data:`MODALITY` other than the default one, every other answer default.
+
+        ``defaults-image`` is ``copier copy --defaults --data modality=image``: what a user who
+        picks another modality gets first. A template without the question has none.
+        """
+        factor = next((f for f in self.factors if f.question == MODALITY), None)
+        if factor is None:
+            return []
+        default = self.defaults.answers.get(MODALITY)
+        points = []
+        for value in factor.values:
+            if value != default and self.evaluate({MODALITY: value}).ok:
+                points.append(Point(f"defaults-{value}", "defaults", {MODALITY: value}))
+        return points
+
+    def score(
+        self, assignment: Mapping[int, int], wanted: Mapping[int, int]
+    ) -> tuple[int, int, int]:
+        """Rank factor values by how close they come to valid answers that hold ``wanted``.
+
+        First how many wanted values the answers hold (from the refused question on, the values
+        given count: enabling a question, e.g. ``pretrained`` for images only, is progress even
+        when its answer is then refused), then whether copier accepts them, then how far
+        through the questionnaire it gets. :meth:`done` is the best score.
+        """
         data = self.data_of(assignment)
         if data is None:
-            return (0, 0)
+            return (-1, 0, 0)
         evaluation = self.evaluate(data)
-        if evaluation.error is not None:
-            order = list(self.questionnaire.questions)
-            return (1, order.index(evaluation.error.question))
         values = effective_values(self.factors, evaluation)
         held = sum(values.get(index) == value for index, value in wanted.items())
-        return (3, 0) if held == len(wanted) else (2, held)
+        if evaluation.error is None:
+            return (held, 1, 0)
+        order = list(self.questionnaire.questions)
+        refused = order.index(evaluation.error.question)
+        for index, value in wanted.items():
+            factor = self.factors[index]
+            if order.index(factor.question) >= refused and factor.question in data:
+                given = data[factor.question]
+                held += (factor.choice in given if factor.multiselect else given) == (
+                    factor.values[value]
+                )
+        return (held, 0, refused)
+
+    @staticmethod
+    def done(wanted: Mapping[int, int]) -> tuple[int, int, int]:
+        """The score of valid answers that hold every wanted value."""
+        return (len(wanted), 1, 0)
 
     def blocker(self, assignment: Mapping[int, int], wanted: Mapping[int, int]) -> str | None:
         """Name the question that keeps the answers from being valid and holding ``wanted``."""
-        data = self.data_of(assignment)
-        if data is None:
-            return None
+        data, empty = self.answers_of(assignment)
+        if empty is not None:
+            return empty
         evaluation = self.evaluate(data)
         if evaluation.error is not None:
             return evaluation.error.question
@@ -503,19 +575,51 @@ class _Builder:
         """Find valid factor values that hold ``wanted``.
 
         First the answers that copier refuses are repaired step by step: each step changes one
-        factor of a question that the refused question depends on, to the value that gets
-        furthest through the questionnaire. Then any single other factor is tried.
+        factor of a question that the refused (or not yet held) question depends on, to the
+        value that scores best (see :meth:`score`). Then any single other factor is tried.
+        Last, for several wanted values, the repair starts again from the valid values found
+        for each wanted value alone (e.g. ``modality=image`` and a backbone with weights, found
+        for ``pretrained=True``, before a logger left out).
         """
-        assignment = dict(wanted)
+        found = self.repair(dict(wanted), wanted)
+        if found is not None:
+            return found
+        for index, factor in enumerate(self.factors):
+            if index in wanted:
+                continue
+            for value in range(len(factor.values)):
+                trial = {**wanted, index: value}
+                if self.holds(trial, wanted):
+                    return trial
+        if len(wanted) > 1:
+            for index, value in wanted.items():
+                alone = self.complete({index: value})
+                if alone is not None:
+                    found = self.repair({**alone, **wanted}, wanted)
+                    if found is not None:
+                        return found
+        return None
+
+    def repair(self, start: dict[int, int], wanted: Mapping[int, int]) -> dict[int, int] | None:
+        """Change factors other than ``wanted``'s, one a step, until the answers hold ``wanted``.
+
+        Returns:
+            The factor values, or ``None`` when no step gets closer (see :meth:`complete`).
+        """
+        assignment = start
         best = self.score(assignment, wanted)
+        done = self.done(wanted)
+        visited = {frozenset(assignment.items())}
+        sideways = _SIDEWAYS_STEPS
         for _ in range(len(self.factors)):
-            if best == (3, 0):
+            if best == done:
                 return assignment
             blocker = self.blocker(assignment, wanted)
             if blocker is None:
                 break
             suspects = self.influences(blocker) | {blocker}
-            step: tuple[tuple[int, int], dict[int, int]] | None = None
+            step: tuple[tuple[int, int, int], dict[int, int]] | None = None
+            level: dict[int, int] | None = None  # the first new values that score as well
             for index, factor in enumerate(self.factors):
                 if index in wanted or factor.question not in suspects:
                     continue
@@ -526,19 +630,16 @@ class _Builder:
                     score = self.score(trial, wanted)
                     if score > best and (step is None or score > step[0]):
                         step = (score, trial)
+                    elif score == best and level is None:
+                        level = None if frozenset(trial.items()) in visited else trial
+            if step is None and level is not None and sideways > 0:
+                sideways -= 1
+                step = (best, level)
             if step is None:
                 break
             best, assignment = step
-        if best == (3, 0):
-            return assignment
-        for index, factor in enumerate(self.factors):
-            if index in wanted:
-                continue
-            for value in range(len(factor.values)):
-                trial = {**wanted, index: value}
-                if self.holds(trial, wanted):
-                    return trial
-        return None
+            visited.add(frozenset(assignment.items()))
+        return assignment if best == done else None
 
     def fill(
         self, assignment: dict[int, int], wanted: Mapping[int, int], uncovered: Mapping[Pair, None]
@@ -586,7 +687,11 @@ class _Builder:
         Returns:
             The matrix.
         """
-        points = [Point("defaults", "defaults", {}), Point("all-on", "all-on", self.all_on())]
+        points = [
+            Point("defaults", "defaults", {}),
+            Point("all-on", "all-on", self.all_on()),
+            *self.modality_defaults(),
+        ]
         every_pair = {
             _pair(i, a, j, b): None
             for i, j in itertools.combinations(range(len(self.factors)), 2)
@@ -665,7 +770,18 @@ def build_matrix(copier_file: str | Path = COPIER_FILE) -> Matrix:
         )
     questionnaire = Questionnaire.from_file(path)
     matrix = _Builder(questionnaire).build()
-    return replace(matrix, points=(*matrix.points, *awkward_points(questionnaire)))
+    points = (*matrix.points, *awkward_points(questionnaire))
+    modalities: dict[str, str] = {}
+    if MODALITY in questionnaire.questions:
+        for point in points:
+            answer = questionnaire.evaluate(dict(point.answers)).answers.get(MODALITY)
+            modalities[point.name] = str(answer or "")
+    return replace(
+        matrix,
+        points=points,
+        modalities=modalities,
+        default_modality=modalities.get("defaults", ""),
+    )
 
 
 def awkward_points(questionnaire: Questionnaire) -> list[Point]:
@@ -706,7 +822,11 @@ def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None)
     awkward = [point for point in matrix.points if point.kind == "names"]
     named: dict[str, Iterable[Point]] = {
         "all": matrix.points,
-        "ci": [*matrix.points[:2], *pairwise[:CI_PAIRWISE_POINTS], *awkward[:CI_AWKWARD_POINTS]],
+        "ci": [
+            *(point for point in matrix.points if point.kind in ("defaults", "all-on")),
+            *_ci_pairwise(matrix, pairwise),
+            *awkward[:CI_AWKWARD_POINTS],
+        ],
         "smoke": matrix.points[:2],
         "pairwise": pairwise,
         "defaults": matrix.points[:1],
@@ -724,6 +844,26 @@ def select_points(matrix: Matrix, subset: str = "all", limit: int | None = None)
                 known = ", ".join(dict.fromkeys(names))
                 raise ValueError(f"unknown subset or point {name!r} (known: {known})") from None
     return chosen if limit is None else chosen[: max(limit, 0)]
+
+
+def _ci_pairwise(matrix: Matrix, pairwise: Sequence[Point]) -> list[Point]:
+    """The ``ci`` subset's pairwise points, in the matrix's order.
+
+    The first :data:`CI_PAIRWISE_POINTS` of the default modality, and the first
+    :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` of each other modality, whose checks
+    run in an environment of their own (see :mod:`generator.envs`) and cost more.
+    """
+    taken: dict[str, int] = {}
+    chosen = []
+    for point in pairwise:
+        modality = matrix.modalities.get(point.name, matrix.default_modality)
+        wanted = (
+            CI_PAIRWISE_POINTS if modality == matrix.default_modality else CI_OTHER_MODALITY_POINTS
+        )
+        if taken.get(modality, 0) < wanted:
+            taken[modality] = taken.get(modality, 0) + 1
+            chosen.append(point)
+    return chosen
 
 
 def main() -> None:

@@ -111,6 +111,10 @@ class CheckOptions:
         timeout: Seconds before a rendering's pytest run is stopped and fails.
         threads: Threads each rendering's pytest may use (``OMP_NUM_THREADS``); ``None``
             leaves the environment alone.
+        pythons: The interpreter that runs the ``types`` and ``tests`` checks of each point
+            whose modality needs an environment of its own (see
+            :func:`generator.envs.interpreters`), by point name; every other point's run with
+            this interpreter.
     """
 
     template: str
@@ -119,6 +123,11 @@ class CheckOptions:
     keep: str | None = None
     timeout: float | None = None
     threads: int | None = None
+    pythons: tuple[tuple[str, str], ...] = ()
+
+    def python_for(self, point: Point) -> str | None:
+        """The interpreter that checks a point's types and tests, or ``None`` for this one."""
+        return dict(self.pythons).get(point.name)
 
 
 @dataclass(frozen=True)
@@ -206,9 +215,12 @@ def check_point(point: Point, options: CheckOptions) -> PointReport:
             message = f"{type(error).__name__}: {error}"
             results[RENDER] = CheckResult(RENDER, False, time.perf_counter() - begin, message)
         if results[RENDER].ok:
+            python = options.python_for(point)
             for name in options.checks:
                 if name == "tests":
-                    results[name] = pytest_run(dest, timeout=options.timeout)
+                    results[name] = pytest_run(dest, timeout=options.timeout, python=python)
+                elif name == "types":
+                    results[name] = mypy_run(dest, python=python)
                 else:
                     results[name] = CHECKS[name](dest)
     finally:

@@ -1,0 +1,314 @@
+"""The Python environments that check renderings of each modality.
+
+A rendering's ``types`` and ``tests`` checks import what the rendered task imports. A tabular
+task needs torch, Lightning and the test stack, which the generator's own ``[test]`` extra
+installs beside it, so its checks run with this interpreter. An image task also needs
+torchvision, whose wheels import only beside the torch build they were made for: torchvision
+0.29.1 goes with torch 2.14.1, while this project's own environment pins the CPU build of torch
+2.13.0. So an image rendering is checked in an environment of its own:
+
+1. the interpreter named by ``--python image=PATH`` (``flash-task check``), else
+2. the interpreter named by the ``FLASH_TASK_IMAGE_PYTHON`` environment variable, else
+3. a virtual environment that this module creates once and reuses, under
+   ``$FLASH_TASK_ENV_DIR`` (default ``~/.cache/flash-task/envs``) in a directory named by a hash
+   of what it installs: :data:`MODALITY_REQUIREMENTS`, then the generator's ``[test]`` extra.
+
+Whichever it is, it must import the modality's :data:`PROBES`; if it does not, or cannot be
+made, :class:`EnvironmentSetupError` says what failed and how to proceed.
+``python -m generator.envs image`` makes (or finds) the environment and prints its interpreter.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Final
+
+import tomlkit
+from packaging.requirements import Requirement
+
+__all__ = [
+    "ENV_DIR_VARIABLE",
+    "MODALITY_REQUIREMENTS",
+    "PROBES",
+    "EnvironmentSetupError",
+    "env_variable",
+    "interpreter",
+    "interpreters",
+    "requirements",
+]
+
+MODALITY_REQUIREMENTS: Final[Mapping[str, tuple[str, ...]]] = {
+    # torchvision's wheels are built against one torch release: install them as a pair.
+    "image": ("torch==2.14.1", "torchvision==0.29.1", "pillow>=10"),
+}
+"""What a modality's environment installs before the generator's ``[test]`` extra; a modality
+that is not listed is checked with this interpreter."""
+
+PROBES: Final[Mapping[str, tuple[str, ...]]] = {
+    "image": ("torch", "torchvision", "PIL", "pytorch_lightning", "pytest", "mypy"),
+}
+"""The modules a modality's interpreter must import for its checks to run."""
+
+ENV_DIR_VARIABLE: Final = "FLASH_TASK_ENV_DIR"
+"""The environment variable naming where the created environments are kept."""
+
+_DISTRIBUTION: Final = "flash-task-template"
+_READY: Final = ".flash-task-env.json"
+_PYPROJECT: Final = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+class EnvironmentSetupError(RuntimeError):
+    """A modality's interpreter was not given right, or its environment could not be made."""
+
+
+def env_variable(modality: str) -> str:
+    """Name the environment variable that gives a modality's interpreter.
+
+    Args:
+        modality: The modality, e.g. ``image``.
+
+    Returns:
+        ``FLASH_TASK_<MODALITY>_PYTHON``, e.g. ``FLASH_TASK_IMAGE_PYTHON``.
+    """
+    return f"FLASH_TASK_{modality.upper()}_PYTHON"
+
+
+def _test_extra() -> list[str]:
+    """The generator's ``[test]`` requirements, without their ``extra`` markers.
+
+    A checkout's ``pyproject.toml`` comes first (an editable install's metadata may be older);
+    an installed wheel's metadata otherwise.
+    """
+    if _PYPROJECT.is_file():
+        project = tomlkit.parse(_PYPROJECT.read_text(encoding="utf-8")).unwrap()["project"]
+        return [str(text) for text in project["optional-dependencies"]["test"]]
+    found = []
+    for text in metadata.requires(_DISTRIBUTION) or []:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is not None and marker.evaluate({"extra": "test"}):
+            if not marker.evaluate({"extra": ""}):
+                requirement.marker = None
+                found.append(str(requirement))
+    return found
+
+
+def requirements(modality: str) -> list[str]:
+    """List what a modality's own environment installs, in order.
+
+    Args:
+        modality: The modality.
+
+    Returns:
+        :data:`MODALITY_REQUIREMENTS`' pins for it, then the generator's ``[test]`` extra; an
+        empty list when the modality needs no environment of its own.
+    """
+    pinned = MODALITY_REQUIREMENTS.get(modality)
+    return [*pinned, *_test_extra()] if pinned else []
+
+
+def _env_root() -> Path:
+    configured = os.environ.get(ENV_DIR_VARIABLE)
+    if configured:
+        return Path(configured).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "flash-task" / "envs"
+
+
+def _env_key(modality: str, wanted: Sequence[str]) -> str:
+    """A name for the environment: the modality and a hash of what it holds and runs on."""
+    identity = [platform.python_version(), sys.platform, platform.machine(), *wanted]
+    digest = hashlib.sha256("\n".join(identity).encode()).hexdigest()[:16]
+    return f"{modality}-{digest}"
+
+
+def _venv_python(env: Path) -> Path:
+    return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _probe(python: str | Path, modality: str) -> str | None:
+    """Import a modality's probe modules with ``python``; ``None`` when they import."""
+    modules = PROBES.get(modality, ())
+    code = "".join(f"import {name}\n" for name in modules)
+    try:
+        completed = subprocess.run(
+            [str(python), "-c", code or "pass"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"it does not run: {error}"
+    if completed.returncode != 0:
+        return f"it cannot import {', '.join(modules)}:\n{_tail(completed.stderr)}"
+    return None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created), so one process makes an environment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_step(command: Sequence[str], what: str, hint: str) -> None:
+    completed = subprocess.run(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise EnvironmentSetupError(
+            f"{what} failed (exit code {completed.returncode}): {' '.join(command)}\n"
+            f"{_tail(completed.stdout)}\n{hint}"
+        )
+
+
+def _create(modality: str) -> Path:
+    """Make (or reuse) a modality's environment; return its interpreter."""
+    wanted = requirements(modality)
+    env = _env_root() / _env_key(modality, wanted)
+    python = _venv_python(env)
+    ready = env / _READY
+    hint = (
+        f"Set {env_variable(modality)} to an interpreter that imports "
+        f"{', '.join(PROBES.get(modality, ()))} (e.g. after `pip install "
+        f"{' '.join(MODALITY_REQUIREMENTS[modality])}` and the generator's test extra), "
+        f"or fix the problem and run again."
+    )
+    try:
+        with _locked(env.with_name(env.name + ".lock")):
+            if ready.is_file() and python.is_file():
+                return python
+            _make(modality, env, wanted, hint)
+    except OSError as error:
+        raise EnvironmentSetupError(
+            f"cannot make the {modality} environment in {env}: {error}\n{hint}"
+        ) from None
+    return python
+
+
+def _make(modality: str, env: Path, wanted: Sequence[str], hint: str) -> None:
+    """Create the environment ``env`` and install ``wanted`` into it, or raise saying why."""
+    python = _venv_python(env)
+    shutil.rmtree(env, ignore_errors=True)  # what a stopped creation left behind
+    _run_step(
+        [sys.executable, "-m", "venv", str(env)],
+        f"creating the {modality} environment in {env}",
+        hint,
+    )
+    _run_step(
+        [str(python), "-m", "pip", "install", "--quiet", *wanted],
+        f"installing the {modality} environment's requirements in {env}",
+        hint,
+    )
+    problem = _probe(python, modality)
+    if problem is not None:
+        raise EnvironmentSetupError(f"the {modality} environment in {env}: {problem}\n{hint}")
+    ready = env / _READY
+    ready.write_text(json.dumps({"requirements": list(wanted)}, indent=2) + "\n", "utf-8")
+
+
+def interpreter(modality: str, given: str | None = None) -> str:
+    """Find the interpreter that checks a modality's renderings, making its environment if need be.
+
+    Args:
+        modality: The modality, e.g. ``tabular`` or ``image``.
+        given: An interpreter chosen by the caller (``--python``), which comes first.
+
+    Returns:
+        The interpreter's path: ``given``, the environment variable's, the modality's own
+        environment's (made now if it does not exist yet), or this interpreter's for a modality
+        that needs no environment of its own.
+
+    Raises:
+        EnvironmentSetupError: When the interpreter given does not import what the modality
+            needs, or the environment cannot be made.
+    """
+    variable = env_variable(modality)
+    source, python = ("--python", given) if given else (variable, os.environ.get(variable))
+    if python:
+        problem = _probe(python, modality)
+        if problem is not None:
+            raise EnvironmentSetupError(
+                f"{source}={python} cannot check {modality} tasks: {problem}"
+            )
+        return python
+    if modality not in MODALITY_REQUIREMENTS:
+        return sys.executable
+    return str(_create(modality))
+
+
+def interpreters(
+    modalities: Mapping[str, str], given: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Find the interpreter of each point whose modality is not checked with this one.
+
+    Args:
+        modalities: Each point's modality, by point name.
+        given: Interpreters chosen by the caller, by modality (``--python MODALITY=PATH``).
+
+    Returns:
+        The interpreter of each point that needs another one than this, by point name.
+
+    Raises:
+        EnvironmentSetupError: When a modality's interpreter cannot be found or made.
+    """
+    given = given or {}
+    found: dict[str, str] = {}
+    for modality in dict.fromkeys(modalities.values()):
+        python = interpreter(modality, given.get(modality))
+        if python != sys.executable:
+            found[modality] = python
+    return {point: found[m] for point, m in modalities.items() if m in found}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Make (or find) a modality's environment and print its interpreter.
+
+    ``python -m generator.envs image`` prints e.g.
+    ``~/.cache/flash-task/envs/image-0123456789abcdef/bin/python``.
+
+    Args:
+        argv: The modality's name, alone; defaults to the command line's.
+
+    Returns:
+        0, or 1 with an ``error:`` line when the environment cannot be made.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m generator.envs MODALITY", file=sys.stderr)
+        return 2
+    try:
+        print(interpreter(args[0]))
+    except EnvironmentSetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

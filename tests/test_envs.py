@@ -1,0 +1,147 @@
+"""The environments that check each modality's renderings (generator.envs).
+
+Nothing here installs torch: the environment is faked where it must exist, and made to fail
+where its failure is the point. tests/test_image_matrix.py uses the real one.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import envs
+from generator.cli import main as cli_main
+
+
+@pytest.fixture(autouse=True)
+def _no_given_interpreter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No interpreter given from outside, and environments kept in this test's directory."""
+    monkeypatch.delenv(envs.env_variable("image"), raising=False)
+    monkeypatch.setenv(envs.ENV_DIR_VARIABLE, str(tmp_path / "envs"))
+
+
+def test_image_requirements_pin_the_pair_then_the_test_extra() -> None:
+    wanted = envs.requirements("image")
+    pins = envs.MODALITY_REQUIREMENTS["image"]
+    assert wanted[: len(pins)] == list(pins)
+    assert {"torch", "torchvision"} <= {text.split("==")[0] for text in pins}
+    # The test extra follows, so the rendered suite's stack and mypy are there.
+    assert any(text.startswith("pytorch-lightning") for text in wanted)
+    assert any(text.startswith("mypy") for text in wanted)
+    assert envs.requirements("tabular") == []
+
+
+def test_a_modality_without_requirements_uses_this_interpreter() -> None:
+    assert envs.interpreter("tabular") == sys.executable
+    assert envs.interpreters({"defaults": "tabular", "p01": "tabular"}) == {}
+
+
+def test_the_environment_variable_names_the_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASH_TASK_IMAGE_PYTHON", sys.executable)
+    monkeypatch.setitem(envs.PROBES, "image", ("json",))  # this interpreter has no torchvision
+    assert envs.interpreter("image") == sys.executable
+    # --python comes first.
+    python = str(Path(sys.executable).resolve())
+    assert envs.interpreter("image", given=python) == python
+
+
+def test_an_interpreter_without_torchvision_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(envs.PROBES, "image", ("no_such_module_for_flash_task",))
+    monkeypatch.setenv("FLASH_TASK_IMAGE_PYTHON", sys.executable)
+    with pytest.raises(envs.EnvironmentSetupError) as raised:
+        envs.interpreter("image")
+    message = str(raised.value)
+    assert f"FLASH_TASK_IMAGE_PYTHON={sys.executable} cannot check image tasks" in message
+    assert "no_such_module_for_flash_task" in message
+    with pytest.raises(envs.EnvironmentSetupError, match="--python=/nonexistent/python"):
+        envs.interpreter("image", given="/nonexistent/python")
+
+
+def test_a_made_environment_is_reused_without_installing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    wanted = envs.requirements("image")
+    env = tmp_path / "envs" / envs._env_key("image", wanted)
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").symlink_to(sys.executable)
+    (env / ".flash-task-env.json").write_text("{}")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"the environment was made again: {args}")
+
+    monkeypatch.setattr(envs, "_run_step", refuse)
+    assert envs.interpreter("image") == str(env / "bin" / "python")
+    # Other requirements are another environment, in another directory.
+    assert envs._env_key("image", [*wanted, "extra"]) != env.name
+
+
+def test_an_environment_that_cannot_be_made_fails_saying_where_and_how(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory\n")
+    monkeypatch.setenv(envs.ENV_DIR_VARIABLE, str(blocked / "envs"))
+    with pytest.raises(envs.EnvironmentSetupError) as raised:
+        envs.interpreter("image")
+    message = str(raised.value)
+    assert message.startswith(f"cannot make the image environment in {blocked / 'envs'}")
+    assert (
+        "Set FLASH_TASK_IMAGE_PYTHON to an interpreter that imports torch, torchvision" in message
+    )
+
+
+@pytest.mark.slow  # it makes a virtual environment: seconds, not milliseconds
+def test_an_environment_pip_cannot_install_fails_saying_what_and_how(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # pip refuses this requirement before looking anything up.
+    monkeypatch.setitem(envs.MODALITY_REQUIREMENTS, "image", ("torch==not a version",))
+    with pytest.raises(envs.EnvironmentSetupError) as raised:
+        envs.interpreter("image")
+    message = str(raised.value)
+    assert "installing the image environment's requirements" in message
+    assert str(tmp_path / "envs") in message
+    assert "Set FLASH_TASK_IMAGE_PYTHON" in message
+    # Nothing half-made is taken for an environment the next time.
+    assert not list((tmp_path / "envs").glob("*/.flash-task-env.json"))
+
+
+def test_check_fails_before_rendering_when_the_image_interpreter_is_wrong(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    template = tmp_path / "template"
+    (template / "template").mkdir(parents=True)
+    (template / "copier.yml").write_text(
+        "_subdirectory: template\nmodality:\n  type: str\n  choices: [tabular, image]\n"
+        "  default: tabular\n"
+    )
+    (template / "template" / "README.md.jinja").write_text("{{ modality }}\n")
+    keep = tmp_path / "kept"
+    argv = ["check", "--template", str(template), "--checks", "tests", "--keep", str(keep)]
+    assert cli_main([*argv, "--python", "image=/nonexistent/python"]) == 1
+    error = capsys.readouterr().err
+    assert "error: --python=/nonexistent/python cannot check image tasks" in error
+    assert not keep.exists()
+    assert cli_main([*argv, "--python", "image"]) == 2
+    assert "--python takes MODALITY=PATH" in capsys.readouterr().err
+
+
+def test_python_m_generator_envs_prints_the_interpreter_or_one_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert envs.main(["tabular"]) == 0
+    assert capsys.readouterr().out.strip() == sys.executable
+    monkeypatch.setenv("FLASH_TASK_IMAGE_PYTHON", "/nonexistent/python")
+    assert envs.main(["image"]) == 1
+    assert capsys.readouterr().err.startswith("error: FLASH_TASK_IMAGE_PYTHON=/nonexistent/python")
+    assert envs.main([]) == 2
+
+
+def test_the_readme_names_the_pair_the_image_environment_installs() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for pin in envs.MODALITY_REQUIREMENTS["image"]:
+        name, _, version = pin.partition("==")
+        if version:
+            assert f"{name} {version}" in readme and pin in readme, pin

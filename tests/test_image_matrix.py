@@ -1,0 +1,147 @@
+"""Image renderings in the answer matrix: covered, valid, clean, and checked in their environment.
+
+``modality`` is a factor of the matrix like any question with choices; these tests prove what
+that gives image tasks: every image input and backbone is the answer of some image point, each
+image point renders and passes the jinja, lint and format checks, the ``ci`` subset holds an
+image point, and an image rendering's own suite and mypy pass in the image environment
+(:mod:`generator.envs`), which is made once when ``FLASH_TASK_IMAGE_PYTHON`` names none.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import envs, render
+from generator.catalogue import CI_OTHER_MODALITY_POINTS
+from generator.checks import mypy_run, pytest_run
+from generator.matrix import CI_PAIRWISE_POINTS, MODALITY, Matrix, build_matrix, select_points
+from generator.questionnaire import Questionnaire
+from generator.runner import CheckOptions, failure_details, run_points
+from generator.template import COPIER_FILE, TEMPLATE_ROOT
+
+IMAGE = "image"
+MULTISELECTS = ("inputs", "backbones")
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Matrix:
+    return build_matrix()
+
+
+@pytest.fixture(scope="module")
+def questionnaire() -> Questionnaire:
+    return Questionnaire.from_file(COPIER_FILE)
+
+
+def _image_points(matrix: Matrix) -> list[Any]:
+    return [point for point in matrix.points if matrix.modalities.get(point.name) == IMAGE]
+
+
+def _offered(questionnaire: Questionnaire, question: str, **answers: Any) -> set[Any]:
+    """The choices a multiselect offers for the answers given, however they are templated."""
+    evaluation = questionnaire.evaluate({MODALITY: IMAGE, **answers})
+    return {choice.value for choice in evaluation.choices.get(question, ()) if not choice.disabled}
+
+
+def test_modality_is_a_factor_and_each_point_knows_its_own(matrix: Matrix) -> None:
+    factor = next(factor for factor in matrix.factors if factor.question == MODALITY)
+    assert {"tabular", IMAGE} <= set(factor.values)
+    assert matrix.default_modality == "tabular"
+    assert set(matrix.modalities) == {point.name for point in matrix.points}
+    assert _image_points(matrix)
+
+
+@pytest.mark.parametrize("question", MULTISELECTS)
+def test_every_image_choice_is_the_answer_of_an_image_point(
+    matrix: Matrix, questionnaire: Questionnaire, question: str
+) -> None:
+    task_types = [c.value for c in questionnaire.evaluate({}).choices["task_type"]]
+    offered = set().union(
+        *(_offered(questionnaire, question, task_type=task) for task in task_types)
+    )
+    assert offered
+    answered: set[Any] = set()
+    for point in _image_points(matrix):
+        evaluation = questionnaire.evaluate(dict(point.answers))
+        assert evaluation.ok, (point.name, evaluation.error)
+        chosen = set(evaluation.answers[question])
+        # A point's image answers are what copier offers an image task of its task type.
+        task = evaluation.answers["task_type"]
+        assert chosen <= _offered(questionnaire, question, task_type=task), point.name
+        answered |= chosen
+    assert offered - answered == set()
+
+
+def test_the_ci_subset_checks_the_image_defaults_and_two_points_of_the_default_modality(
+    matrix: Matrix,
+) -> None:
+    chosen = select_points(matrix, "ci")
+    image = [point for point in chosen if matrix.modalities[point.name] == IMAGE]
+    assert [point.name for point in image] == [f"defaults-{IMAGE}"]
+    assert image[0].answers == {MODALITY: IMAGE} and image[0].kind == "defaults"
+    pairwise = [point for point in matrix.points if point.kind == "pairwise"]
+    first = [p for p in pairwise if matrix.modalities[p.name] == matrix.default_modality]
+    assert [p for p in chosen if p.kind == "pairwise"] == first[:CI_PAIRWISE_POINTS]
+    assert CI_OTHER_MODALITY_POINTS == 0
+
+
+def test_the_rendered_workflow_installs_the_pair_the_image_environment_has(
+    tmp_path: Path, default_project: Path
+) -> None:
+    project = render(tmp_path / "image", {"data_type": IMAGE}, vcs_ref="HEAD")
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = workflow["jobs"]["checks"]["steps"]
+    install = next(step["run"] for step in steps if step.get("name") == "Install")
+    pins = [pin for pin in envs.MODALITY_REQUIREMENTS[IMAGE] if pin.startswith("torch")]
+    assert f"pip install {' '.join(pins)} --index-url" in install
+    text = (default_project / ".github" / "workflows" / "ci.yml").read_text()
+    assert "torchvision" not in text
+    # The same audits as tests/test_fanout.py's, on the image task's workflow.
+    bin_dir = Path(sys.executable).parent
+    for command in (
+        [shutil.which("zizmor") or str(bin_dir / "zizmor"), "--offline", "--no-progress"],
+        [shutil.which("actionlint") or str(bin_dir / "actionlint"), "-no-color"],
+    ):
+        audit = subprocess.run(
+            [*command, str(project / ".github" / "workflows" / "ci.yml")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+@pytest.mark.slow
+def test_every_image_point_renders_clean(matrix: Matrix) -> None:
+    points = _image_points(matrix)
+    options = CheckOptions(template=str(TEMPLATE_ROOT), checks=("jinja", "lint", "format"))
+    reports = run_points(points, options, jobs=2)
+    assert all(report.ok for report in reports), failure_details(reports)
+
+
+@pytest.fixture(scope="module")
+def image_python() -> str:
+    """The image environment's interpreter; the test fails, saying why, when none can be made."""
+    try:
+        return envs.interpreter(IMAGE)
+    except envs.EnvironmentSetupError as error:
+        pytest.fail(f"the image environment is needed and cannot be had: {error}")
+
+
+@pytest.mark.slow
+def test_an_image_rendering_passes_its_suite_and_mypy_in_the_image_env(
+    tmp_path: Path, image_python: str
+) -> None:
+    # The issue's own command: `copier copy --defaults --data data_type=image`.
+    project = render(tmp_path / "image", {"data_type": IMAGE}, vcs_ref="HEAD")
+    assert any((project / "src").glob(f"*/{IMAGE}/classification/data.py"))
+    for result in (
+        mypy_run(project, python=image_python),
+        pytest_run(project, python=image_python),
+    ):
+        assert result.ok, str(result)
