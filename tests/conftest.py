@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import render
+from generator import build_matrix, render
+from generator.matrix import Matrix
 
 
 def _render(tmp_path_factory: pytest.TempPathFactory, name: str, data: dict[str, str]) -> Path:
@@ -34,3 +35,13 @@ def regression_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rendered_project(request: pytest.FixtureRequest) -> Path:
     """Each rendering in turn, for checks that every rendering must pass."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def matrix() -> Matrix:
+    """The template's answer matrix, derived once per session (a derivation takes seconds).
+
+    ``build_matrix`` gives the same matrix every time (tests/test_matrix.py proves it), so the
+    tests that need it share this one.
+    """
+    return build_matrix()
