@@ -6,6 +6,7 @@ the CPU time (user + system) of the run and every process it started are recorde
 average before it. The rendered project is the defaults, rendered from the work tree.
 """
 
+import json
 import os
 import resource
 import subprocess
@@ -61,21 +62,29 @@ def run_suite(arguments: tuple[str, ...], cwd: Path, timeout: float) -> dict[str
     }
 
 
-def measure(project: Path, rounds: int, timeout: float = 1800) -> dict[str, Any]:
+def measure(
+    project: Path, rounds: int, timeout: float = 1800, log: Path | None = None
+) -> dict[str, Any]:
     """Run the quick suite and the rendered suite ``rounds`` times each, alternating.
 
     Args:
         project: A rendered project whose own suite is measured.
         rounds: How many runs of each suite.
         timeout: Seconds each run may take.
+        log: A file to which each run is appended as a JSON line as soon as it ends.
 
     Returns:
         The runs of each suite, by name (``quick``, ``rendered``), and the commands.
     """
     runs: dict[str, list[dict[str, Any]]] = {"quick": [], "rendered": []}
+    suites = {"quick": (QUICK_SUITE, REPO), "rendered": (RENDERED_SUITE, project)}
     for _ in range(rounds):
-        runs["quick"].append(run_suite(QUICK_SUITE, REPO, timeout))
-        runs["rendered"].append(run_suite(RENDERED_SUITE, project, timeout))
+        for name, (arguments, cwd) in suites.items():
+            run = run_suite(arguments, cwd, timeout)
+            runs[name].append(run)
+            if log is not None:
+                with log.open("a", encoding="utf-8") as file:
+                    file.write(json.dumps({"suite": name, **run}) + "\n")
     return {
         "runs": runs,
         "commands": {

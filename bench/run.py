@@ -163,7 +163,9 @@ def bench_loop(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
     """The quick suite and the rendered defaults' own suite, alternating."""
     with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp:
         project = render_project(Path(tmp) / "project", {})
-        result = loop.measure(project, plan.loop_rounds)
+        log = Path(tempfile.gettempdir()) / "flash-task-bench-loop.jsonl"
+        _log(f"loop: each run is appended to {log} as it ends")
+        result = loop.measure(project, plan.loop_rounds, log=log)
     result["measured"] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "commit": _commit()}
     return result
 
