@@ -250,7 +250,8 @@ def _loop_section(results: dict[str, Any]) -> list[str]:
             )
         )
     header = ("suite", "runs", "median wall", "median CPU", "each run, s", "load before", "last")
-    return [*lines, *_table(header, rows), ""]
+    notes = [f"- {note}" for note in section.get("notes", [])]
+    return [*lines, *_table(header, rows), "", *notes, *([""] if notes else [])]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
