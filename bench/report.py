@@ -191,7 +191,67 @@ def _targets(results: dict[str, Any]) -> list[tuple[str, str, str, str, bool | N
                 per_row["task"] < OBJECTS_PER_ROW_GOAL,
             )
         )
+    if "loop" in results:
+        for name, title in LOOP_SUITES.items():
+            wall, cpu = loop_medians(results["loop"], name)
+            rows.append(
+                (
+                    f"Loop: {title}, wall-clock median (CPU time beside it)",
+                    f"{_seconds(wall)} (CPU {_seconds(cpu)})",
+                    "",
+                    f"< {LOOP_GOAL:.0f} s",
+                    wall < LOOP_GOAL,
+                )
+            )
     return rows
+
+
+LOOP_GOAL = 60.0
+"""Seconds each suite of the contributor's loop should take on 2 cores."""
+
+LOOP_SUITES = {
+    "quick": "this project's quick suite",
+    "rendered": "the rendered defaults' own suite",
+}
+
+
+def loop_medians(section: dict[str, Any], name: str) -> tuple[float, float]:
+    """The median wall and CPU seconds of one suite's runs."""
+    runs = section["runs"][name]
+    return _median([run["wall"] for run in runs]), _median([run["cpu"] for run in runs])
+
+
+def _loop_section(results: dict[str, Any]) -> list[str]:
+    section = results["loop"]
+    measured = section.get("measured", {})
+    lines = [
+        "## The contributor's loop",
+        "",
+        f"Measured {measured.get('date', '?')} at {measured.get('commit', '?')}, "
+        f"{section['cpus']} CPUs. Each suite runs as its README says, in a fresh process, the two "
+        "alternating; CPU is user + system time of the run and every process it started, and "
+        "the load average is the machine's just before the run (the machine is shared, so wall "
+        "times swing with it; CPU times much less).",
+        "",
+    ]
+    rows = []
+    for name, title in LOOP_SUITES.items():
+        runs = section["runs"][name]
+        wall, cpu = loop_medians(section, name)
+        rows.append(
+            (
+                f"{title}: `{section['commands'][name]}`",
+                len(runs),
+                _seconds(wall),
+                _seconds(cpu),
+                ", ".join(f"{run['wall']:.0f}" for run in runs),
+                ", ".join(f"{run['load']:.1f}" for run in runs),
+                runs[-1]["summary"].replace("|", "/"),
+            )
+        )
+    header = ("suite", "runs", "median wall", "median CPU", "each run, s", "load before", "last")
+    notes = [f"- {note}" for note in section.get("notes", [])]
+    return [*lines, *_table(header, rows), "", *notes, *([""] if notes else [])]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -515,6 +575,14 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         "`bench/results.json`. `python -m bench --only fit,imports` runs some sections.",
         "",
     ]
+    if meta.get("kept"):
+        kept_from = meta["kept_from"]
+        lines += [
+            f"> Sections {', '.join(meta['kept'])} are kept from the run of "
+            f"{kept_from['date']} at {kept_from['commit']}; the run described below measured "
+            f"{', '.join(meta['sections'])}.",
+            "",
+        ]
     if meta["quick"]:
         lines += ["> **Quick run** (`--quick`): too few repeats for the numbers to mean much.", ""]
     lines += [
@@ -549,6 +617,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         lines += _render_section(results)
     if "accuracy" in results:
         lines += _accuracy_section(results)
+    if "loop" in results:
+        lines += _loop_section(results)
     lines += [
         "## How it is measured",
         "",
@@ -560,7 +630,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         "`self.log` calls (loss and accuracy, on step and epoch) on a `TensorDataset` and "
         "`DataLoader(batch_size=64, shuffle=True)`. The rendered task also standardizes its "
         "inputs, learning the statistics in one pass when fitting starts; that is in its time.",
-        "- `bench/imports.py`, `bench/render.py`, `bench/accuracy.py`: the other benchmarks; "
+        "- `bench/imports.py`, `bench/render.py`, `bench/accuracy.py`, `bench/loop.py` "
+        "(`python -m bench --only loop`): the other benchmarks; "
         "`bench/report.py` writes this file and the chart; `bench/results.json` holds every "
         "raw measurement.",
         "- The rendered core shuffles training data with `ShuffledOrder` (in "

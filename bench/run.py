@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fit, imports
+from . import fit, imports, loop
 from .common import (
     CLASSIFIER_ANSWERS,
     REGRESSOR_ANSWERS,
@@ -53,6 +53,7 @@ class Plan:
     cli_rounds: int = 3
     green: bool = True
     accuracy_seeds: int = 3
+    loop_rounds: int = 3
 
 
 FULL = Plan()
@@ -67,9 +68,10 @@ QUICK = Plan(
     cli_rounds=1,
     green=False,
     accuracy_seeds=1,
+    loop_rounds=1,
 )
 
-SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy")
+SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy", "loop")
 
 
 def _log(message: str) -> None:
@@ -157,6 +159,17 @@ def bench_accuracy(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
     return run_worker("accuracy", ["--seeds", str(plan.accuracy_seeds)], env, timeout=1800)
 
 
+def bench_loop(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """The quick suite and the rendered defaults' own suite, alternating."""
+    with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp:
+        project = render_project(Path(tmp) / "project", {})
+        log = Path(tempfile.gettempdir()) / "flash-task-bench-loop.jsonl"
+        _log(f"loop: each run is appended to {log} as it ends")
+        result = loop.measure(project, plan.loop_rounds, log=log)
+    result["measured"] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "commit": _commit()}
+    return result
+
+
 BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
     "fit": bench_fit,
     "scale": bench_scale,
@@ -164,6 +177,7 @@ BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
     "imports": bench_imports,
     "render": bench_render,
     "accuracy": bench_accuracy,
+    "loop": bench_loop,
 }
 
 
@@ -224,6 +238,15 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"{name}: done in {results[name]['seconds']:.0f} s")
     results["meta"]["seconds"] = time.perf_counter() - start
     results["meta"]["load_end"] = os.getloadavg()[0]
+    if args.results.is_file():
+        # Sections not run this time keep their saved results, and the report says so.
+        saved = json.loads(args.results.read_text(encoding="utf-8"))
+        kept = [name for name in SECTIONS if name in saved and name not in results]
+        if kept:
+            saved_meta = saved["meta"].get("kept_from", saved["meta"])
+            results |= {name: saved[name] for name in kept}
+            results["meta"]["kept"] = kept
+            results["meta"]["kept_from"] = saved_meta
 
     args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_chart(results, args.chart)

@@ -14,6 +14,8 @@ version, merged into its README, CHANGELOG, re-exports and dependencies) and `fl
 """
 
 import ast
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -194,17 +196,26 @@ def _copy(
     vcs_ref: str | None = OLD,
     **kwargs: Any,
 ) -> Path:
-    """Render ``template`` at ``vcs_ref`` into ``dest`` with ``data`` (``DATA``), commit it."""
-    copier.run_copy(
-        str(template),
-        dest,
-        data=dict(DATA if data is None else data),
-        vcs_ref=vcs_ref,
-        defaults=True,
-        quiet=True,
-        unsafe=False,
-        **kwargs,
-    )
+    """Render ``template`` at ``vcs_ref`` into ``dest`` with ``data`` (``DATA``), commit it.
+
+    Each distinct rendering is made once per template repository (beside it, in ``renders/``)
+    and copied: what copier writes depends only on the template, the ref and the arguments.
+    """
+    data = dict(DATA if data is None else data)
+    key = json.dumps([str(template), data, vcs_ref, kwargs], sort_keys=True)
+    rendered = template.parent / "renders" / hashlib.sha256(key.encode()).hexdigest()[:16]
+    if not rendered.exists():
+        copier.run_copy(
+            str(template),
+            rendered,
+            data=data,
+            vcs_ref=vcs_ref,
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            **kwargs,
+        )
+    shutil.copytree(rendered, dest)
     _git(dest, "init", "-q")
     _commit_all(dest, "Render the template")
     return dest
