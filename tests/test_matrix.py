@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from generator import COPIER_FILE, TEMPLATE_ROOT, choice_values, is_computed
 from generator.catalogue import AWKWARD_ANSWERS
-from generator.matrix import Matrix, Point, build_matrix, select_points
+from generator.matrix import CI_PAIRWISE_POINTS, Matrix, Point, build_matrix, select_points
 from generator.questionnaire import Questionnaire
 
 Label = tuple[Any, ...]
@@ -266,8 +266,10 @@ def test_point_names_are_short_and_unique(matrix: Matrix) -> None:
     assert names[:2] == ["defaults", "all-on"]
     pairwise = [point for point in matrix.points if point.kind == "pairwise"]
     awkward = [point for point in matrix.points if point.kind == "names"]
+    extra = [point for point in matrix.points if point.kind == "defaults"][1:]
+    assert [point.name for point in extra] == ["defaults-image"]
     assert all(point.name == f"p{i:02d}" for i, point in enumerate(pairwise, start=1))
-    assert matrix.points[2:] == (*pairwise, *awkward)
+    assert matrix.points[2:] == (*extra, *pairwise, *awkward)
     assert [point.name for point in awkward] == list(AWKWARD_ANSWERS)
 
 
@@ -293,14 +295,29 @@ def test_matrix_is_deterministic(matrix: Matrix) -> None:
 
 def test_select_points(matrix: Matrix) -> None:
     names = [p.name for p in select_points(matrix, "ci")]
-    assert names == ["defaults", "all-on", "p01", "p02", next(iter(AWKWARD_ANSWERS))]
+    tabular_pairwise = [
+        p.name
+        for p in matrix.points
+        if p.kind == "pairwise" and matrix.modalities[p.name] == matrix.default_modality
+    ]
+    assert names == [
+        "defaults",
+        "all-on",
+        "defaults-image",
+        *tabular_pairwise[:CI_PAIRWISE_POINTS],
+        next(iter(AWKWARD_ANSWERS)),
+    ]
     assert [p.name for p in select_points(matrix, "names")] == list(AWKWARD_ANSWERS)
     assert [p.name for p in select_points(matrix, "smoke")] == ["defaults", "all-on"]
     assert [p.name for p in select_points(matrix, "defaults")] == ["defaults"]
     assert select_points(matrix, "all") == list(matrix.points)
     assert all(p.kind == "pairwise" for p in select_points(matrix, "pairwise"))
     assert [p.name for p in select_points(matrix, "p03,defaults")] == ["p03", "defaults"]
-    assert [p.name for p in select_points(matrix, "all", limit=3)] == ["defaults", "all-on", "p01"]
+    assert [p.name for p in select_points(matrix, "all", limit=3)] == [
+        "defaults",
+        "all-on",
+        "defaults-image",
+    ]
     with pytest.raises(ValueError, match="unknown subset or point 'p999'"):
         select_points(matrix, "p999")
 
