@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import fit, imports, render
+from . import fit, image, imports, render
 from .accuracy import BATCH_SIZE, MAX_EPOCHS, TEST_SIZE
 
 MIB = 1024  # results hold KiB
@@ -49,6 +49,22 @@ def fit_summary(section: dict[str, Any]) -> dict[str, dict[str, float]]:
             "total": _median([run["total_s"] for run in runs]),
             "rows_per_s": rows / wall,
         }
+    return summary
+
+
+def image_summary(section: dict[str, Any]) -> dict[str, Any]:
+    """Median fit time and throughput of each image variant, and decoding images per second."""
+    fits = section["fit"]
+    summary: dict[str, Any] = {"fit": {}, "decode": {}}
+    for variant, runs in fits["runs"].items():
+        wall = _median([run["fit_s"] for run in runs])
+        summary["fit"][variant] = {
+            "median": wall,
+            "cpu": _median([run["cpu_s"] for run in runs]),
+            "images_per_s": fits["images"] / wall,
+        }
+    for loader, by_workers in section["decode"]["images_per_s"].items():
+        summary["decode"][loader] = {int(w): _median(rates) for w, rates in by_workers.items()}
     return summary
 
 
@@ -110,6 +126,20 @@ def _targets(results: dict[str, Any]) -> list[tuple[str, str, str, str, bool | N
             (
                 f"Fit time, {results['fit']['rows']:,} x 32, one epoch: rendered task vs "
                 "hand-written LightningModule",
+                f"{_seconds(task)} vs {_seconds(hand)}",
+                f"{ratio:.2f}x",
+                f"≤ {FIT_GOAL:.2f}x",
+                ratio <= FIT_GOAL,
+            )
+        )
+    if "image" in results and "fit" in results["image"]:
+        fits = image_summary(results["image"])["fit"]
+        task, hand = fits["task"]["median"], fits["lightning"]["median"]
+        ratio = task / hand
+        rows.append(
+            (
+                f"Image fit time, {results['image']['fit']['images']:,} PNG files, one epoch: "
+                "rendered image task vs hand-written LightningModule on `ImageFolder`",
                 f"{_seconds(task)} vs {_seconds(hand)}",
                 f"{ratio:.2f}x",
                 f"≤ {FIT_GOAL:.2f}x",
@@ -562,6 +592,55 @@ def _accuracy_section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _image_section(results: dict[str, Any]) -> list[str]:
+    section = results["image"]
+    if "skipped" in section:
+        return ["## Image throughput", "", f"Not measured: {section['skipped']}.", ""]
+    summary = image_summary(section)
+    fits = section["fit"]
+    lines = [
+        "## Image throughput",
+        "",
+        f"{fits['images']:,} digits as 64 x 64 RGB PNG files in class folders, cropped to "
+        f"{image.IMAGE_SIZE} px, batch {image.BATCH_SIZE}, one epoch, {fits['workers']} "
+        f"data-loader workers, {fits['rounds']} alternating rounds; torchvision "
+        f"{section['torchvision']}.",
+        "",
+    ]
+    lines += _table(
+        ("variant", "fit (median)", "CPU (median)", "images/s"),
+        [
+            (
+                image.LABELS[variant],
+                _seconds(data["median"]),
+                _seconds(data["cpu"]),
+                f"{data['images_per_s']:,.0f}",
+            )
+            for variant, data in summary["fit"].items()
+        ],
+    )
+    decode = summary["decode"]
+    workers = sorted({count for rates in decode.values() for count in rates})
+    lines += [
+        "",
+        "Decoding: one epoch of the training split read through the data loader (Pillow "
+        "decoding and the training transform, no model), images per second (median):",
+        "",
+    ]
+    lines += _table(
+        ("loader", *(f"{count} workers" for count in workers)),
+        [
+            (
+                "rendered `from_folders`" if loader == "task" else "torchvision `ImageFolder`",
+                *(f"{rates[count]:,.0f}" for count in workers),
+            )
+            for loader, rates in decode.items()
+        ],
+    )
+    lines.append("")
+    return lines
+
+
 def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
     """Write ``BENCHMARKS.md``."""
     meta = results["meta"]
@@ -619,6 +698,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         lines += _accuracy_section(results)
     if "loop" in results:
         lines += _loop_section(results)
+    if "image" in results:
+        lines += _image_section(results)
     lines += [
         "## How it is measured",
         "",
@@ -630,6 +711,9 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         "`self.log` calls (loss and accuracy, on step and epoch) on a `TensorDataset` and "
         "`DataLoader(batch_size=64, shuffle=True)`. The rendered task also standardizes its "
         "inputs, learning the statistics in one pass when fitting starts; that is in its time.",
+        "- `bench/image.py`: the image row, with a Python whose torchvision imports (the "
+        "rendered image task against a hand-written module on `ImageFolder`, same network, "
+        "transforms, batch size and workers; decoding with 0 and 2 workers).",
         "- `bench/imports.py`, `bench/render.py`, `bench/accuracy.py`, `bench/loop.py` "
         "(`python -m bench --only loop`): the other benchmarks; "
         "`bench/report.py` writes this file and the chart; `bench/results.json` holds every "
@@ -701,6 +785,11 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         summary = fit_summary(results["fit"])
         ratios.append(
             ("fit vs hand-written", summary["task"]["median"] / summary["lightning"]["median"], 1)
+        )
+    if "image" in results and "fit" in results["image"]:
+        fits = image_summary(results["image"])["fit"]
+        ratios.append(
+            ("image fit vs hand-written", fits["task"]["median"] / fits["lightning"]["median"], 1)
         )
     if "imports" in results:
         medians = results["imports"]["medians"]

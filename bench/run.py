@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fit, imports, loop
+from . import fit, image, imports, loop
 from .common import (
     CLASSIFIER_ANSWERS,
     REGRESSOR_ANSWERS,
@@ -54,6 +54,9 @@ class Plan:
     green: bool = True
     accuracy_seeds: int = 3
     loop_rounds: int = 3
+    image_rounds: int = 5
+    image_workers: int = 2
+    decode_rounds: int = 3
 
 
 FULL = Plan()
@@ -69,9 +72,11 @@ QUICK = Plan(
     green=False,
     accuracy_seeds=1,
     loop_rounds=1,
+    image_rounds=1,
+    decode_rounds=1,
 )
 
-SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy", "loop")
+SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy", "loop", "image")
 
 
 def _log(message: str) -> None:
@@ -170,6 +175,43 @@ def bench_loop(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+def _torchvision_problem() -> str | None:
+    """Why this Python cannot import torchvision, or ``None`` when it can."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import torchvision"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        return None
+    last = (done.stderr.strip().splitlines() or ["no error message"])[-1]
+    return f"{sys.executable} cannot import torchvision ({last})"
+
+
+def bench_image(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Image fit throughput against a hand-written module on ImageFolder, and decoding speed.
+
+    It renders an image task of its own; it needs a Python whose torchvision imports beside its
+    torch, and records why it was skipped otherwise.
+    """
+    problem = _torchvision_problem()
+    if problem is not None:
+        _log(f"image: skipped: {problem}")
+        return {"skipped": problem}
+    from importlib.metadata import version
+
+    with tempfile.TemporaryDirectory(prefix="bench-image-") as tmp:
+        project = render_project(Path(tmp) / "image", image.IMAGE_ANSWERS)
+        paths = [str(project / "src"), env.get("PYTHONPATH", "")]
+        image_env = {**env, "PYTHONPATH": os.pathsep.join(path for path in paths if path)}
+        args = ["alternate", "--rounds", str(plan.image_rounds)]
+        fits = run_worker("image", [*args, "--workers", str(plan.image_workers)], image_env)
+        _log("image: decoding throughput")
+        decoding = run_worker("image", ["decode", "--rounds", str(plan.decode_rounds)], image_env)
+    return {"fit": fits, "decode": decoding, "torchvision": version("torchvision")}
+
+
 BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
     "fit": bench_fit,
     "scale": bench_scale,
@@ -178,6 +220,7 @@ BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
     "render": bench_render,
     "accuracy": bench_accuracy,
     "loop": bench_loop,
+    "image": bench_image,
 }
 
 
