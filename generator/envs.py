@@ -11,7 +11,8 @@ torchvision, whose wheels import only beside the torch build they were made for:
 2. the interpreter named by the ``FLASH_TASK_IMAGE_PYTHON`` environment variable, else
 3. a virtual environment that this module creates once and reuses, under
    ``$FLASH_TASK_ENV_DIR`` (default ``~/.cache/flash-task/envs``) in a directory named by a hash
-   of what it installs: :data:`MODALITY_REQUIREMENTS`, then the generator's ``[test]`` extra.
+   of what it installs: :data:`MODALITY_REQUIREMENTS`, then the generator's requirements and
+   its ``[test]`` extra.
 
 Whichever it is, it must import the modality's :data:`PROBES`; if it does not, or cannot be
 made, :class:`EnvironmentSetupError` says what failed and how to proceed.
@@ -82,23 +83,27 @@ def env_variable(modality: str) -> str:
     return f"FLASH_TASK_{modality.upper()}_PYTHON"
 
 
-def _test_extra() -> list[str]:
-    """The generator's ``[test]`` requirements, without their ``extra`` markers.
+def _generator_requirements() -> list[str]:
+    """The generator's own requirements and its ``[test]`` extra, without ``extra`` markers.
 
+    With both, the environment runs the rendered suites and mypy, and the generator's modules
+    too (``python -m generator.names`` derives the names an image task's dependencies take).
     A checkout's ``pyproject.toml`` comes first (an editable install's metadata may be older);
     an installed wheel's metadata otherwise.
     """
     if _PYPROJECT.is_file():
         project = tomlkit.parse(_PYPROJECT.read_text(encoding="utf-8")).unwrap()["project"]
-        return [str(text) for text in project["optional-dependencies"]["test"]]
+        own = [str(text) for text in project["dependencies"]]
+        return [*own, *(str(text) for text in project["optional-dependencies"]["test"])]
     found = []
     for text in metadata.requires(_DISTRIBUTION) or []:
         requirement = Requirement(text)
         marker = requirement.marker
-        if marker is not None and marker.evaluate({"extra": "test"}):
-            if not marker.evaluate({"extra": ""}):
-                requirement.marker = None
-                found.append(str(requirement))
+        if marker is None:
+            found.append(str(requirement))
+        elif marker.evaluate({"extra": "test"}) and not marker.evaluate({"extra": ""}):
+            requirement.marker = None
+            found.append(str(requirement))
     return found
 
 
@@ -109,11 +114,12 @@ def requirements(modality: str) -> list[str]:
         modality: The modality.
 
     Returns:
-        :data:`MODALITY_REQUIREMENTS`' pins for it, then the generator's ``[test]`` extra; an
+        :data:`MODALITY_REQUIREMENTS`' pins for it, then the generator's requirements and
+        its ``[test]`` extra; an
         empty list when the modality needs no environment of its own.
     """
     pinned = MODALITY_REQUIREMENTS.get(modality)
-    return [*pinned, *_test_extra()] if pinned else []
+    return [*pinned, *_generator_requirements()] if pinned else []
 
 
 def _env_root() -> Path:

@@ -12,9 +12,10 @@ environment and ``python -m generator.names`` can print them anew:
 """
 
 import ast
+import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -242,9 +243,17 @@ def _wrap(names: Iterable[str], indent: str = "    ", width: int = 99) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Print the ``shadowed_modules`` list for ``copier.yml``, derived from this environment."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the ``shadowed_modules`` list for ``copier.yml``, derived from this environment.
+
+    Args:
+        argv: The arguments; ``--json`` prints ``{"names": [...], "missing": [...]}`` instead,
+            for a program that derives the names in another environment.
+    """
     names, missing = shadowed_modules()
+    if "--json" in (sys.argv[1:] if argv is None else argv):
+        print(json.dumps({"names": sorted(names), "missing": missing}))
+        return
     if missing:
         print(f"# not installed, so not followed: {', '.join(missing)}", file=sys.stderr)
     print("  default: [")

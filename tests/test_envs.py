@@ -28,6 +28,8 @@ def test_image_requirements_pin_the_pair_then_the_test_extra() -> None:
     # The test extra follows, so the rendered suite's stack and mypy are there.
     assert any(text.startswith("pytorch-lightning") for text in wanted)
     assert any(text.startswith("mypy") for text in wanted)
+    # And the generator's own, so that its modules run there (generator.names).
+    assert any(text.startswith("copier") for text in wanted)
     assert envs.requirements("tabular") == []
 
 

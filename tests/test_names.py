@@ -9,6 +9,7 @@ Jinja are checked against ruff itself, for names drawn by hypothesis.
 
 import ast
 import builtins
+import json
 import re
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import Questionnaire, render
+from generator import TEMPLATE_ROOT, Questionnaire, envs, render
 from generator.names import copier_list, core_names, declared_requirements, shadowed_modules
 
 CLASS_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -30,23 +31,53 @@ def questionnaire() -> Questionnaire:
     return Questionnaire.from_file()
 
 
-def test_every_declared_dependency_is_installed_and_followed() -> None:
+@pytest.fixture(scope="module")
+def derived() -> tuple[set[str], list[str]]:
+    """The names derived here and in each modality's own environment, and what none installs.
+
+    An image task's torchvision cannot be installed beside this environment's torch, so its
+    modules are read in the image environment (``generator.envs``), by the same code.
+    """
+    names, missing = shadowed_modules()
+    for modality in envs.MODALITY_REQUIREMENTS:
+        python = envs.interpreter(modality)
+        done = subprocess.run(
+            [python, "-m", "generator.names", "--json"],
+            cwd=TEMPLATE_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"{python} -m generator.names failed:\n{done.stderr}"
+        found = json.loads(done.stdout)
+        names |= set(found["names"])
+        missing = [name for name in missing if name in found["missing"]]
+    return names, missing
+
+
+def test_every_declared_dependency_is_installed_and_followed(
+    derived: tuple[set[str], list[str]],
+) -> None:
     names = {requirement.name for requirement in declared_requirements()}
     assert {"torch", "numpy", "pytorch-lightning", "torchmetrics", "pytest"} <= names
-    _, missing = shadowed_modules()
+    assert {"torchvision", "pillow"} <= names
+    _, missing = derived
     assert not missing, f"install these to derive the names they provide: {missing}"
 
 
-def test_shadowed_modules_hold_every_importable_top_level_module() -> None:
-    derived, _ = shadowed_modules()
+def test_shadowed_modules_hold_every_importable_top_level_module(
+    derived: tuple[set[str], list[str]],
+) -> None:
+    derived_names, _ = derived
     listed = set(copier_list("shadowed_modules"))
-    missing = sorted(derived - listed)
+    missing = sorted(derived_names - listed)
     assert not missing, (
         f"copier.yml's shadowed_modules lacks {missing}: run `python -m generator.names` and "
         "paste its list"
     )
     # The closure goes past the direct dependencies: tqdm comes with Lightning, sympy with torch.
     assert {"json", "torch", "tqdm", "sympy", "yaml", "lightning_utilities"} <= listed
+    assert {"torchvision", "PIL"} & listed == {"torchvision"}  # PIL is no lowercase name
 
 
 def test_core_names_are_the_cores_own_all() -> None:
@@ -68,15 +99,31 @@ def bound_names(source: str) -> set[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def all_on(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """A rendering with every input, the command line, extra metrics and a scheduler."""
-    data = {
+ALL_ON = {
+    "tabular": {
         "inputs": ["numpy", "sklearn", "csv", "dataframe", "tensor"],
         "cli": True,
         "extra_metrics": ["f1score", "auroc"],
         "lr_scheduler": "StepLR",
-    }
+    },
+    "image": {
+        "modality": "image",
+        "inputs": ["folders", "files", "csv", "dataframe", "numpy", "tensor"],
+        "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0"],
+        "cli": True,
+        "extra_metrics": ["f1score", "auroc"],
+        "lr_scheduler": "StepLR",
+    },
+}
+
+
+@pytest.fixture(scope="module", params=sorted(ALL_ON))
+def all_on(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    """A rendering of each modality with every input, the command line, extra metrics and a
+    scheduler."""
+    data = ALL_ON[request.param]
     return render(tmp_path_factory.mktemp("names") / "project", data), data
 
 
