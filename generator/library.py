@@ -6,8 +6,9 @@ task's own files (its package, tests and example) and leaves the library's ``pyp
 README and core alone; copier names the task's own answers file from the template's
 ``_answers_file``, so each task can be updated on its own. The library's shared answers (the
 template's :func:`~generator.source.library_questions`) are read from its answers file, so the
-new task lands in the same package, and the library's README task table, CHANGELOG, re-exports
-and dependencies take the new task (:mod:`generator.library_files`).
+new task lands in the same package, and the library's README (task table, install notes),
+CHANGELOG, re-exports, dependencies, mypy overrides and CI workflow take the new task
+(:mod:`generator.library_files`).
 
 By default a task renders from the template and version the library's answers file records,
 so it matches the library's core; ``flash-task update`` then brings every task forward.
@@ -130,7 +131,7 @@ class TaskPlan:
         vcs_ref: Its revision.
         origin: The template and its revision, in words.
         edits: The library's own files as they will be with the task (README, CHANGELOG,
-            pyproject, a data type's re-exports).
+            pyproject, CI workflow, a data type's re-exports).
         notes: What could not be merged and is left to do by hand.
     """
 

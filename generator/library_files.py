@@ -1,17 +1,21 @@
-"""Keep a library whole when a task is added: its README, CHANGELOG, re-exports and dependencies.
+"""Keep a library whole when a task is added: README, CHANGELOG, re-exports, pyproject and CI.
 
 A task added with ``new_library=false`` renders only its own files; the library's README,
-CHANGELOG and ``pyproject.toml`` are not rendered again, and a data type's ``__init__.py`` is
-the author's once it exists (``_skip_if_exists``). What the new task adds to them is found by
-rendering the template as a whole library for the new task alone (the *view*), and merged into
-the library's files: the view's task-table rows, its CHANGELOG entry, its re-exports and its
-dependencies. So the template stays the one owner of each line's wording; this module only
-knows where such lines go. Every edit is computed before anything is written.
+CHANGELOG, ``pyproject.toml`` and CI workflow are not rendered again, and a data type's
+``__init__.py`` is the author's once it exists (``_skip_if_exists``). What the new task adds to
+them is found by rendering the template as a whole library for the new task alone (the *view*),
+and merged into the library's files: the view's task-table rows and install notes, its
+CHANGELOG entry, its re-exports, its dependencies and mypy overrides, and the packages its CI
+installs first (an image task's torch/torchvision pair). So the template stays the one owner of
+each line's wording; this module only knows where such lines go. Every edit is computed before
+anything is written.
 """
 
 import ast
+import json
 import re
-from collections.abc import Sequence
+import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -25,8 +29,12 @@ from .errors import LibraryError
 __all__ = ["FileEdit", "library_edits"]
 
 README: Final = "README.md"
+INSTALL: Final = "## Install"
+"""The README's section on installing the library."""
 CHANGELOG: Final = "CHANGELOG.md"
 PYPROJECT: Final = "pyproject.toml"
+WORKFLOW: Final = ".github/workflows/ci.yml"
+"""The CI workflow the template renders with a library."""
 DEFAULT_LINE_LENGTH: Final = 88
 """Ruff's line length when a library's pyproject sets none."""
 
@@ -71,19 +79,16 @@ def _tables(lines: Sequence[str]) -> list[tuple[int, int]]:
     return found
 
 
-def _readme_edit(library: Path, view: Path, notes: list[str]) -> FileEdit | None:
-    """Add the view's task-table rows to the library README's table with the same header."""
-    mine, theirs = _read(library / README), _read(view / README)
-    if mine is None or theirs is None:
-        return None
-    view_lines = theirs.splitlines()
+def _table_edit(text: str, view_text: str, notes: list[str]) -> str | None:
+    """Add the view's task-table rows to the table with the same header in ``text``."""
+    view_lines = view_text.splitlines()
     view_tables = _tables(view_lines)
     if not view_tables:
         return None
     header_at, end = view_tables[0]
     header = view_lines[header_at].strip()
     rows = [line for line in view_lines[header_at + 2 : end]]
-    lines = mine.splitlines(keepends=True)
+    lines = text.splitlines(keepends=True)
     stripped = [line.rstrip("\r\n") for line in lines]
     table = next(((h, e) for h, e in _tables(stripped) if stripped[h].strip() == header), None)
     if table is None:
@@ -97,7 +102,60 @@ def _readme_edit(library: Path, view: Path, notes: list[str]) -> FileEdit | None
         return None
     newline = "\r\n" if lines[table[1] - 1].endswith("\r\n") else "\n"
     lines[table[1] : table[1]] = [row + newline for row in new_rows]
-    return FileEdit(README, "".join(lines), "task table")
+    return "".join(lines)
+
+
+def _paragraphs(lines: Sequence[str]) -> list[list[str]]:
+    """Blank-line separated blocks of lines."""
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
+def _install_edit(text: str, view_text: str) -> str | None:
+    """Add the paragraphs of the view's install section (e.g. torchvision's) that ``text`` lacks.
+
+    Returns:
+        The new text, or ``None`` when there is nothing to add or no install section to add to.
+    """
+    view_lines = view_text.splitlines()
+    if INSTALL not in view_lines:
+        return None
+    at = view_lines.index(INSTALL)
+    wanted = _paragraphs(view_lines[at + 1 : _section(view_lines, at, "##")])
+    lines = text.splitlines()
+    if INSTALL not in lines:
+        return None
+    joined = "\n".join(line.rstrip() for line in lines)
+    new = [block for block in wanted if "\n".join(block) not in joined]
+    if not new:
+        return None
+    at = lines.index(INSTALL)
+    end = _section(lines, at, "##")
+    while end > at + 1 and not lines[end - 1].strip():
+        end -= 1
+    lines[end:end] = [line for block in new for line in ("", *block)]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return newline.join(lines) + newline
+
+
+def _readme_edit(library: Path, view: Path, notes: list[str]) -> FileEdit | None:
+    """Add the view's task-table rows, and its install notes the README lacks."""
+    mine, theirs = _read(library / README), _read(view / README)
+    if mine is None or theirs is None:
+        return None
+    what = []
+    table = _table_edit(mine, theirs, notes)
+    if table is not None:
+        mine, what = table, ["task table"]
+    install = _install_edit(mine, theirs)
+    if install is not None:
+        mine, what = install, [*what, "install notes"]
+    return FileEdit(README, mine, ", ".join(what)) if what else None
 
 
 # --- CHANGELOG: the Added entry ------------------------------------------------------------------
@@ -172,34 +230,124 @@ def _name(requirement: str) -> str:
         return canonicalize_name(re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0])
 
 
-def _dependencies_edit(library: Path, view: Path) -> FileEdit | None:
-    """Add the view's ``project.dependencies`` that the library's pyproject lacks."""
+def _comments_above(text: str, requirement: str) -> list[str]:
+    """The comment lines right above ``requirement``'s line in a pyproject's text."""
+    lines = text.splitlines()
+    quoted = json.dumps(requirement)
+    at = next((i for i, line in enumerate(lines) if line.strip().startswith(quoted)), None)
+    comments: list[str] = []
+    while at is not None and at > 0 and lines[at - 1].strip().startswith("#"):
+        at -= 1
+        comments.insert(0, lines[at].strip())
+    return comments
+
+
+def _with_comments(text: str, comments: Mapping[str, list[str]]) -> str:
+    """Put each added requirement's comment lines above its line, at its indentation."""
+    lines = text.splitlines(keepends=True)
+    for requirement, above in comments.items():
+        quoted = json.dumps(requirement)
+        at = next((i for i, line in enumerate(lines) if line.strip().startswith(quoted)), None)
+        if at is None or not above:
+            continue
+        line = lines[at]
+        indent = line[: len(line) - len(line.lstrip())]
+        newline = "\r\n" if line.endswith("\r\n") else "\n"
+        lines[at:at] = [f"{indent}{comment}{newline}" for comment in above]
+    return "".join(lines)
+
+
+def _modules(override: Mapping[str, Any]) -> list[str]:
+    module = override.get("module", [])
+    return [module] if isinstance(module, str) else [str(name) for name in module]
+
+
+def _overrides_edit(document: Any, wanted: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Add the view's ``[[tool.mypy.overrides]]`` modules that the library's lack.
+
+    A module joins the library's override with the same settings (e.g.
+    ``ignore_missing_imports = true``), else a new override with the view's settings.
+
+    Returns:
+        The modules added.
+    """
+    mypy = document.get("tool", {}).get("mypy")
+    if mypy is None:  # the library does not configure mypy: nothing to keep in step
+        return []
+    if "overrides" not in mypy:
+        mypy.append("overrides", tomlkit.aot())
+    overrides = mypy["overrides"]
+    have = {name for override in overrides for name in _modules(override)}
+    added: list[str] = []
+    for view_override in wanted:
+        settings = {key: value for key, value in view_override.items() if key != "module"}
+        missing = [name for name in _modules(view_override) if name not in have]
+        if not missing:
+            continue
+        same = next(
+            (
+                override
+                for override in overrides
+                if {k: v for k, v in override.unwrap().items() if k != "module"} == settings
+            ),
+            None,
+        )
+        if same is None:
+            table = tomlkit.table()
+            table.append("module", missing)
+            for key, value in settings.items():
+                table.append(key, value)
+            if len(overrides):  # a blank line between the tables, as the template has
+                overrides[-1].add(tomlkit.nl())
+            overrides.append(table)
+        elif isinstance(same.get("module"), str):
+            same["module"] = [same["module"], *missing]
+        else:
+            same["module"].extend(missing)
+        have.update(missing)
+        added.extend(missing)
+    return added
+
+
+def _pyproject_edit(library: Path, view: Path) -> FileEdit | None:
+    """Add the view's ``project.dependencies`` and mypy overrides that the library lacks.
+
+    An added dependency keeps the comment lines the view has above it.
+    """
     mine, theirs = _read(library / PYPROJECT), _read(view / PYPROJECT)
     if mine is None or theirs is None:
         return None
     try:
-        wanted = tomlkit.parse(theirs).unwrap().get("project", {}).get("dependencies", [])
+        config = tomlkit.parse(theirs).unwrap()
         document = tomlkit.parse(mine)
     except tomlkit.exceptions.TOMLKitError as error:
         raise LibraryError(f"{library / PYPROJECT} cannot be read as TOML: {error}") from error
+    wanted = config.get("project", {}).get("dependencies", [])
     project: Any = document.get("project")
     if project is None or "dependencies" not in project:
-        if not wanted:
-            return None
-        raise LibraryError(
-            f"{library / PYPROJECT} has no [project] dependencies list to add "
-            f"{', '.join(wanted)} to"
-        )
-    dependencies = project["dependencies"]
-    have = {_name(str(item)) for item in dependencies}
-    added = [item for item in wanted if _name(item) not in have]
-    if not added:
+        if wanted:
+            raise LibraryError(
+                f"{library / PYPROJECT} has no [project] dependencies list to add "
+                f"{', '.join(wanted)} to"
+            )
+        added = []
+    else:
+        dependencies = project["dependencies"]
+        have = {_name(str(item)) for item in dependencies}
+        added = [item for item in wanted if _name(item) not in have]
+        for requirement in added:
+            names = [_name(str(item)) for item in dependencies]
+            at = next((i for i, n in enumerate(names) if n > _name(requirement)), len(names))
+            dependencies.insert(at, requirement)
+    modules = _overrides_edit(
+        document, config.get("tool", {}).get("mypy", {}).get("overrides", [])
+    )
+    if not added and not modules:
         return None
-    for requirement in added:
-        names = [_name(str(item)) for item in dependencies]
-        position = next((i for i, n in enumerate(names) if n > _name(requirement)), len(names))
-        dependencies.insert(position, requirement)
-    return FileEdit(PYPROJECT, tomlkit.dumps(document), f"dependencies: {', '.join(added)}")
+    text = _with_comments(tomlkit.dumps(document), {r: _comments_above(theirs, r) for r in added})
+    what = [f"dependencies: {', '.join(added)}"] if added else []
+    what += [f"mypy overrides: {', '.join(modules)}"] if modules else []
+    return FileEdit(PYPROJECT, text, "; ".join(what))
 
 
 # --- a package's re-exports ----------------------------------------------------------------------
@@ -300,6 +448,104 @@ def _reexports_edit(
     return FileEdit(path, "\n".join(lines) + "\n", f"re-exports {', '.join(added)}")
 
 
+# --- the CI workflow: what it installs first -----------------------------------------------------
+
+_PIP_INSTALL = re.compile(
+    r"^(?P<indent>\s*)(?:\S*python\S*\s+-m\s+)?pip3?\s+install\s+(?P<args>.*)$"
+)
+_PIP_VALUED = frozenset(
+    {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-r", "-c", "-e"}
+    | {"--requirement", "--constraint", "--editable", "--target", "-t", "--prefix"}
+)
+
+
+def _pip_install(line: str) -> tuple[set[str], tuple[str, ...]] | None:
+    """The packages a ``pip install`` line names, and its options; ``None`` for other lines."""
+    match = _PIP_INSTALL.match(line.split(" #", 1)[0].rstrip())
+    if match is None:
+        return None
+    try:
+        words = shlex.split(match["args"])
+    except ValueError:
+        return None
+    packages: set[str] = set()
+    options: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            options.append(word)
+            skip = False
+        elif word.startswith("-"):
+            options.append(word)
+            skip = word in _PIP_VALUED
+        else:
+            try:
+                packages.add(canonicalize_name(Requirement(word).name))
+            except InvalidRequirement:  # a path or URL: nothing a task adds
+                continue
+    return packages, tuple(sorted(options))
+
+
+def _comment_block(lines: Sequence[str], at: int) -> int:
+    """The index of the first comment line in the block right above ``lines[at]``."""
+    while at > 0 and lines[at - 1].lstrip().startswith("#"):
+        at -= 1
+    return at
+
+
+def _dependencies(view: Path) -> list[Any]:
+    """The view's ``project.dependencies`` (the view is the template's rendering: valid TOML)."""
+    config = tomlkit.parse(_read(view / PYPROJECT) or "").unwrap()
+    dependencies = config.get("project", {}).get("dependencies", [])
+    return dependencies if isinstance(dependencies, list) else []
+
+
+def _workflow_edit(library: Path, view: Path, notes: list[str]) -> FileEdit | None:
+    """Make the library's CI install what the view's installs first (e.g. torchvision).
+
+    Each of the view's ``pip install`` lines naming a dependency of the view's project that
+    no line of the library's workflow names replaces the library's line with the same options
+    whose packages it includes (e.g. ``torch`` alone by the ``torch``/``torchvision`` pair),
+    comments above it included; when there is none, a note says which lines to add where.
+    """
+    mine, theirs = _read(library / WORKFLOW), _read(view / WORKFLOW)
+    if mine is None or theirs is None:
+        return None
+    needed = {_name(str(item)) for item in _dependencies(view)}
+    lines, view_lines = mine.splitlines(keepends=True), theirs.splitlines()
+    installs = {i: found for i, line in enumerate(lines) if (found := _pip_install(line))}
+    have = {name for packages, _ in installs.values() for name in packages}
+    added: set[str] = set()
+    for index, line in enumerate(view_lines):
+        found = _pip_install(line)
+        if found is None or not (found[0] - have) & needed:
+            continue
+        packages, options = found
+        start = _comment_block(view_lines, index)
+        block = [text.strip() for text in view_lines[start : index + 1]]
+        target = next(
+            (i for i, (names, opts) in installs.items() if names <= packages and opts == options),
+            None,
+        )
+        if target is None:
+            notes.append(
+                f"{WORKFLOW} does not install {', '.join(sorted(packages - have))}, which the "
+                "new task needs; add these lines before the project's own install: "
+                + " / ".join(block)
+            )
+            continue
+        indent = lines[target][: len(lines[target]) - len(lines[target].lstrip())]
+        newline = "\r\n" if lines[target].endswith("\r\n") else "\n"
+        first = _comment_block([text.rstrip("\r\n") for text in lines], target)
+        lines[first : target + 1] = [f"{indent}{text}{newline}" for text in block]
+        added |= packages - have
+        have |= packages
+        installs = {i: f for i, text in enumerate(lines) if (f := _pip_install(text))}
+    if not added:
+        return None
+    return FileEdit(WORKFLOW, "".join(lines), f"installs {', '.join(sorted(added))} first")
+
+
 def library_edits(
     library: Path, view: Path, skipped: Sequence[str]
 ) -> tuple[list[FileEdit], list[str]]:
@@ -322,7 +568,8 @@ def library_edits(
     edits = [
         _readme_edit(library, view, notes),
         _changelog_edit(library, view, notes),
-        _dependencies_edit(library, view),
+        _pyproject_edit(library, view),
+        _workflow_edit(library, view, notes),
         *(
             _reexports_edit(library, view, path, line_length, notes)
             for path in skipped

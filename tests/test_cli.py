@@ -1105,3 +1105,148 @@ def test_update_a_task_s_conflict_after_the_library_s_clean_update(
     assert " M examples/template_classification.py" in status
     unmerged = git_out(old_library, "diff", "--name-only", "--diff-filter=U")
     assert unmerged == "examples/tabular_classification.py"
+
+
+VIEW_IMAGE_PYPROJECT = """\
+[project]
+name = "lib"
+dependencies = [
+    "numpy>=1.24",
+    # Image files are decoded with Pillow.
+    "pillow>=10.0",
+    "torch>=2.1",
+    # Transforms and backbones.
+    "torchvision>=0.16",
+]
+
+[[tool.mypy.overrides]]
+module = ["sklearn.*", "torchvision.*"]
+ignore_missing_imports = true
+
+[[tool.mypy.overrides]]
+module = "tests.*"
+disallow_untyped_defs = false
+"""
+
+VIEW_WORKFLOW = """\
+jobs:
+  checks:
+    steps:
+      - name: Install
+        run: |
+          python -m pip install --upgrade pip
+          # The pair, CPU builds.
+          python -m pip install torch==2.14.1 torchvision==0.29.1 --index-url https://x.test/cpu
+          python -m pip install -e '.[test]'
+"""
+
+VIEW_IMAGE_README = """\
+# lib
+
+## Install
+
+```bash
+pip install -e '.[test]'
+```
+
+Install torch and torchvision as a pair first.
+
+## Tasks
+
+| task | classes |
+| --- | --- |
+| `image/classification` | `ImageClassifier` |
+"""
+
+
+def test_library_edits_give_an_edited_library_what_an_image_task_needs(tmp_path: Path) -> None:
+    workflow = ".github/workflows/ci.yml"
+    view = write_files(
+        tmp_path / "view",
+        {
+            "pyproject.toml": VIEW_IMAGE_PYPROJECT,
+            workflow: VIEW_WORKFLOW,
+            "README.md": VIEW_IMAGE_README,
+        },
+    )
+    library = write_files(
+        tmp_path / "lib",
+        {
+            "pyproject.toml": (
+                '[project]\nname = "lib"\ndependencies = [\n    "numpy>=1.24",\n'
+                '    "torch>=2.1",\n]\n\n[tool.mypy]\nstrict = true  # ours\n\n'
+                '[[tool.mypy.overrides]]\n# Untyped.\nmodule = "sklearn.*"\n'
+                "ignore_missing_imports = true\n"
+            ),
+            workflow: (
+                "jobs:\n  checks:\n    steps:\n      - name: Install (ours)\n        run: |\n"
+                "          python -m pip install --upgrade pip\n"
+                "          # Our words on torch.\n          # More of them.\n"
+                "          python -m pip install torch --index-url https://x.test/cpu\n"
+                "          python -m pip install -e '.[test]'\n      - run: echo ours\n"
+            ),
+            "README.md": (
+                "# lib\n\n## Install\n\n```bash\npip install -e '.[test]'\n```\n\n"
+                "Our own note.\n\n## Tasks\n\n| task | classes |\n| --- | --- |\n"
+                "| `tabular/classification` | `TabularClassifier` |\n"
+            ),
+        },
+    )
+    edits, notes = library_edits(library, view, [])
+    assert notes == []
+    texts = {edit.path: edit.text for edit in edits}
+    assert {edit.path: edit.what for edit in edits} == {
+        "README.md": "task table, install notes",
+        "pyproject.toml": (
+            "dependencies: pillow>=10.0, torchvision>=0.16; mypy overrides: torchvision.*, tests.*"
+        ),
+        workflow: "installs torchvision first",
+    }
+    # Each dependency comes with its comment; the string module becomes a list; an override
+    # with other settings is added as it is.
+    assert texts["pyproject.toml"] == (
+        '[project]\nname = "lib"\ndependencies = [\n    "numpy>=1.24",\n'
+        '    # Image files are decoded with Pillow.\n    "pillow>=10.0",\n    "torch>=2.1",\n'
+        '    # Transforms and backbones.\n    "torchvision>=0.16",\n]\n\n'
+        "[tool.mypy]\nstrict = true  # ours\n\n"
+        '[[tool.mypy.overrides]]\n# Untyped.\nmodule = ["sklearn.*", "torchvision.*"]\n'
+        "ignore_missing_imports = true\n\n"
+        '[[tool.mypy.overrides]]\nmodule = ["tests.*"]\ndisallow_untyped_defs = false\n'
+    )
+    # The line installing torch alone, and the comments above it, become the pair's; the rest
+    # of the author's workflow stays.
+    assert texts[workflow] == (
+        "jobs:\n  checks:\n    steps:\n      - name: Install (ours)\n        run: |\n"
+        "          python -m pip install --upgrade pip\n"
+        "          # The pair, CPU builds.\n"
+        "          python -m pip install torch==2.14.1 torchvision==0.29.1 --index-url"
+        " https://x.test/cpu\n"
+        "          python -m pip install -e '.[test]'\n      - run: echo ours\n"
+    )
+    assert texts["README.md"] == (
+        "# lib\n\n## Install\n\n```bash\npip install -e '.[test]'\n```\n\n"
+        "Our own note.\n\nInstall torch and torchvision as a pair first.\n\n"
+        "## Tasks\n\n| task | classes |\n| --- | --- |\n"
+        "| `tabular/classification` | `TabularClassifier` |\n"
+        "| `image/classification` | `ImageClassifier` |\n"
+    )
+    # Once merged, nothing is left to add.
+    write_files(library, texts)
+    assert library_edits(library, view, []) == ([], [])
+
+
+def test_library_edits_name_the_workflow_lines_they_cannot_place(tmp_path: Path) -> None:
+    workflow = ".github/workflows/ci.yml"
+    view = write_files(
+        tmp_path / "view", {workflow: VIEW_WORKFLOW, "pyproject.toml": VIEW_IMAGE_PYPROJECT}
+    )
+    # The author installs from requirements files: no line installs torch to widen.
+    text = "jobs:\n  checks:\n    steps:\n      - run: pip install -r requirements.txt\n"
+    library = write_files(tmp_path / "lib", {workflow: text})
+    edits, notes = library_edits(library, view, [])
+    assert edits == []
+    assert notes == [
+        f"{workflow} does not install torch, torchvision, which the new task needs; add these "
+        "lines before the project's own install: # The pair, CPU builds. / python -m pip "
+        "install torch==2.14.1 torchvision==0.29.1 --index-url https://x.test/cpu"
+    ]

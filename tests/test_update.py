@@ -633,10 +633,12 @@ def test_add_adds_dependencies_and_keeps_the_pyproject_s_layout(
     assert {k: v for k, v in new.items() if k != "project"} == {
         k: v for k, v in old.items() if k != "project"
     }
-    # Comments and layout stay: the new file is the old one plus one line.
-    assert [
-        line for line in after.splitlines() if line != '    "pandas>=2.0",'
-    ] == before.splitlines()
+    # Comments and layout stay: the new file is the old one plus the dependency's line and the
+    # template's comment above it.
+    lines = after.splitlines()
+    at = lines.index('    "pandas>=2.0",')
+    assert lines[at - 1].startswith("    # ") and "pandas" in lines[at - 1]
+    assert lines[: at - 1] + lines[at + 1 :] == before.splitlines()
     assert "# LightningCLI reads its options and config files with jsonargparse." in after
 
 
