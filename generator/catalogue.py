@@ -80,6 +80,17 @@ AWKWARD_ANSWERS: Final[MappingProxyType[str, MappingProxyType[str, Any]]] = Mapp
                 "description": "مكتبة مهام فلاش",
                 "author_name": "צוות",
             },
+            # The image task with the longest names, every input, every backbone and the command
+            # line: its class names sort before ``Base64Images`` and break lines everywhere.
+            "n-image-long": {
+                "library_name": "l" * 30,
+                "data_type": "abcdefghijklmnopqrst",
+                "modality": "image",
+                "model_class": "M" + "x" * 39,
+                "inputs": ["folders", "files", "csv", "dataframe", "numpy", "tensor"],
+                "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0"],
+                "cli": True,
+            },
         }.items()
     }
 )
