@@ -6,6 +6,7 @@ environment: one torch thread (the machine is small and shared; every variant ge
 setting), warnings silenced, and the rendered projects' ``src`` directories on ``PYTHONPATH``.
 """
 
+import importlib
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ import statistics
 import subprocess
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,55 @@ def run_worker(
         f"{' '.join(command)} failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
         f"{done.stderr[-3000:]}"
     )
+
+
+def import_stack(*modules: str) -> None:
+    """Import torch, Lightning, torchmetrics and ``modules``, then keep torch to one thread.
+
+    A worker calls it before its first timed fit, so no variant pays for the imports.
+
+    Args:
+        *modules: More modules to import, e.g. the rendered task's package.
+    """
+    for name in ("torch", "pytorch_lightning", "torchmetrics", *modules):
+        importlib.import_module(name)
+    import torch
+
+    torch.set_num_threads(1)
+
+
+Fit = Callable[..., dict[str, Any]]
+"""One fit of a variant: called with the benchmark's arguments, returns its timings."""
+
+
+def alternate_fits(
+    fits: Mapping[str, Fit], args: Sequence[Any], rounds: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Fit every variant ``rounds`` times, in the order A, B, C, A, B, C..., after a warm-up.
+
+    Each variant first fits once uncounted (first-call costs: allocator, caches, worker
+    start-up code). Before each fit torch is seeded with the round's index, so every variant of
+    a round sees the same shuffling and initial weights.
+
+    Args:
+        fits: Each variant's fit, by name, in the order they take turns.
+        args: The arguments every fit is called with.
+        rounds: How many counted fits each variant makes.
+
+    Returns:
+        Each variant's timings, one per round, by name.
+    """
+    import torch
+
+    for fit in fits.values():
+        torch.manual_seed(0)
+        fit(*args)
+    runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in fits}
+    for round_index in range(rounds):
+        for variant, fit in fits.items():
+            torch.manual_seed(round_index)
+            runs[variant].append(fit(*args))
+    return runs
 
 
 def emit(result: Mapping[str, Any]) -> None:

@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from .common import QUIET_TRAINER, emit, memory_kib, quiet, reset_peak_memory
+from .common import (
+    QUIET_TRAINER,
+    Fit,
+    alternate_fits,
+    emit,
+    import_stack,
+    memory_kib,
+    quiet,
+    reset_peak_memory,
+)
 
 NUM_FEATURES = 32
 NUM_CLASSES = 3
@@ -188,36 +197,22 @@ def fit_torch(features: np.ndarray, targets: np.ndarray, probe: Probe = None) ->
     return {"fit_s": end - fit_start, "cpu_s": cpu, "total_s": end - start}
 
 
-FITS: dict[str, Callable[..., dict[str, Any]]] = {
+FITS: dict[str, Fit] = {
     "task": fit_task,
     "lightning": fit_lightning,
     "torch": fit_torch,
 }
+"""Each variant's fit, in :data:`VARIANTS`' order (the order they take turns)."""
 
 
-def _import_all() -> None:
-    import pytorch_lightning  # noqa: F401
-    import torch
-    import torchmetrics  # noqa: F401
-    from flash_tasks.template import TemplateData  # noqa: F401
-
-    torch.set_num_threads(1)
+TASK_PACKAGE = "flash_tasks.template"
+"""The rendered default task's package, imported before anything is timed."""
 
 
 def alternate(rows: int, rounds: int) -> dict[str, Any]:
     """Fit every variant ``rounds`` times, in the order A, B, C, A, B, C..., after a warm-up."""
-    import torch
-
-    _import_all()
-    features, targets = make_data(rows)
-    for variant in VARIANTS:  # warm-up: first-call costs (imports, allocator) are not counted
-        torch.manual_seed(0)
-        FITS[variant](features, targets)
-    runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in VARIANTS}
-    for round_index in range(rounds):
-        for variant in VARIANTS:
-            torch.manual_seed(round_index)
-            runs[variant].append(FITS[variant](features, targets))
+    import_stack(TASK_PACKAGE)
+    runs = alternate_fits(FITS, make_data(rows), rounds)
     return {"rows": rows, "rounds": rounds, "runs": runs}
 
 
@@ -233,7 +228,7 @@ def once(
     """
     import torch
 
-    _import_all()
+    import_stack(TASK_PACKAGE)
     torch.manual_seed(0)
     features, targets = make_data(rows)
     if dtype != "float32":
@@ -273,7 +268,7 @@ def objects(variant: str, rows: int) -> dict[str, Any]:
     """
     import torch
 
-    _import_all()
+    import_stack(TASK_PACKAGE)
     torch.manual_seed(0)
     features, targets = make_data(rows)
     FITS[variant](*make_data(BATCH_SIZE * 4))  # warm-up: caches filled once are not counted

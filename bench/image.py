@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .common import QUIET_TRAINER, emit, quiet
+from .common import QUIET_TRAINER, Fit, alternate_fits, emit, import_stack, quiet
 
 IMAGE_ANSWERS: dict[str, Any] = {
     "project_name": "bench-img",
@@ -187,38 +187,24 @@ def fit_lightning(root: Path, workers: int) -> dict[str, Any]:
     return {"fit_s": end - fit_start, "cpu_s": cpu, "total_s": end - start}
 
 
-FITS: dict[str, Callable[[Path, int], dict[str, Any]]] = {
+FITS: dict[str, Fit] = {
     "task": fit_task,
     "lightning": fit_lightning,
 }
+"""Each variant's fit, in :data:`VARIANTS`' order (the order they take turns)."""
 
 
-def _import_all() -> None:
-    import pytorch_lightning  # noqa: F401
-    import torch
-    import torchmetrics  # noqa: F401
-    import torchvision  # noqa: F401
-    from bench_img.image.classification import ImageData  # noqa: F401
-
-    torch.set_num_threads(1)
+TASK_PACKAGE = f"{IMAGE_LIBRARY}.image.classification"
+"""The rendered image task's package; torchvision comes with it."""
 
 
 def alternate(rounds: int, workers: int) -> dict[str, Any]:
     """Fit both variants ``rounds`` times, in the order A, B, A, B..., after a warm-up each."""
-    import torch
-
-    _import_all()
+    import_stack("torchvision", TASK_PACKAGE)
     with tempfile.TemporaryDirectory(prefix="bench-image-") as tmp:
         root = Path(tmp) / "digits"
         images = write_folders(root)
-        for variant in VARIANTS:  # warm-up: first-call costs are not counted
-            torch.manual_seed(0)
-            FITS[variant](root, workers)
-        runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in VARIANTS}
-        for round_index in range(rounds):
-            for variant in VARIANTS:
-                torch.manual_seed(round_index)
-                runs[variant].append(FITS[variant](root, workers))
+        runs = alternate_fits(FITS, (root, workers), rounds)
     return {"images": images, "rounds": rounds, "workers": workers, "runs": runs}
 
 
@@ -236,7 +222,7 @@ def decode(rounds: int) -> dict[str, Any]:
     import torch
     from torch.utils.data import DataLoader
 
-    _import_all()
+    import_stack("torchvision", TASK_PACKAGE)
     results: dict[str, dict[str, list[float]]] = {"task": {}, "imagefolder": {}}
     with tempfile.TemporaryDirectory(prefix="bench-decode-") as tmp:
         root = Path(tmp) / "digits"
