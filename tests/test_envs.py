@@ -147,3 +147,69 @@ def test_the_readme_names_the_pair_the_image_environment_installs() -> None:
         name, _, version = pin.partition("==")
         if version:
             assert f"{name} {version}" in readme and pin in readme, pin
+
+
+def _loan_files(cache: Path) -> set[str]:
+    return {path.relative_to(cache).as_posix() for path in cache.rglob("*") if path.is_file()}
+
+
+def test_a_mypy_cache_is_lent_warm_after_its_first_run_and_per_interpreter(
+    tmp_path: Path,
+) -> None:
+    with envs.mypy_cache() as first:
+        assert first.is_dir() and _loan_files(first) == set()
+        (first / "3.10").mkdir()
+        (first / "3.10" / "cache.db").write_text("torch's stubs, read once\n")
+    assert not first.exists()  # the loan itself is gone; what it held is kept
+    with envs.mypy_cache(sys.executable) as second:
+        assert second != first
+        assert (second / "3.10" / "cache.db").read_text() == "torch's stubs, read once\n"
+    # Another interpreter has packages of its own: its cache starts empty.
+    with envs.mypy_cache(tmp_path / "venv-image" / "bin" / "python") as other:
+        assert _loan_files(other) == set()
+    # All of it is kept where the environments are: nothing else is written.
+    kept = tmp_path / "envs" / "mypy"
+    assert {path.name for path in kept.iterdir() if not path.name.endswith(".lock")} == {
+        envs._mypy_seed(sys.executable).name,
+        envs._mypy_seed(tmp_path / "venv-image" / "bin" / "python").name,
+    }
+
+
+def test_mypy_runs_at_the_same_time_never_share_a_cache() -> None:
+    with envs.mypy_cache() as one, envs.mypy_cache() as two:
+        assert one != two
+        (one / "one").write_text("1")
+        (two / "two").write_text("2")
+    # The run that ended last left its cache for the next; neither saw the other's files.
+    with envs.mypy_cache() as next_run:
+        assert _loan_files(next_run) == {"one"}
+
+
+def test_a_mypy_run_that_fails_to_finish_leaves_the_kept_cache_alone() -> None:
+    with envs.mypy_cache() as cache:
+        (cache / "good").write_text("kept\n")
+    with pytest.raises(KeyboardInterrupt), envs.mypy_cache() as cache:
+        (cache / "partial").write_text("half written\n")
+        raise KeyboardInterrupt
+    with envs.mypy_cache() as cache:
+        assert _loan_files(cache) == {"good"}
+
+
+@pytest.mark.slow  # two mypy runs: seconds
+def test_a_warm_mypy_cache_gives_the_verdict_a_cold_one_gives(tmp_path: Path) -> None:
+    from generator.checks import mypy_run
+
+    def project(name: str, value: str) -> Path:
+        root = tmp_path / name
+        (root / "src").mkdir(parents=True)
+        (root / "pyproject.toml").write_text('[tool.mypy]\nfiles = ["src"]\nstrict = true\n')
+        (root / "src" / "task.py").write_text(f"WIDTH: int = {value}\n")
+        return root
+
+    wrong, right = project("wrong", '"wide"'), project("right", "128")
+    verdicts = []
+    for root in (wrong, right, wrong):  # cold, then warm twice
+        with envs.mypy_cache() as cache:
+            verdicts.append(mypy_run(root, cache_dir=cache))
+    assert [result.ok for result in verdicts] == [False, True, False]
+    assert all("task.py:1: error" in result.output for result in (verdicts[0], verdicts[2]))
