@@ -7,13 +7,21 @@ an image task has all of these; so adding an image task to a tabular library mus
 same, and adding a tabular task to an image library must take none of them away.
 
 Both libraries are rendered from this worktree (``vcs_ref="HEAD"``, uncommitted edits included)
-and the tasks added at ``HEAD`` too. The image task's own suite needs torchvision, which imports
-only beside another torch than this environment's: the slow test runs it with the image
-environment's interpreter (``FLASH_TASK_IMAGE_PYTHON``, else :func:`generator.envs.interpreter`).
+with every default but the data type (the tabular one is the session's ``default_project``), and
+the tasks added at ``HEAD`` too.
+
+The added image task's own suite is not run here again: the grown library holds the image
+library's files byte for byte (the task's, the core's, the tests' ``conftest.py``, the pytest
+configuration), apart from the shared files whose merge these tests check, so its suite is the
+image library's, which ``flash-task check --subset ci`` runs (``defaults-image``, see
+tests/test_image_matrix.py). What only the grown library can show, that mypy passes on both
+tasks together with the merged overrides and that every image test module imports there, runs
+with the image environment's interpreter (``FLASH_TASK_IMAGE_PYTHON``, else
+:func:`generator.envs.interpreter`), torchvision importing only beside another torch than this
+environment's.
 """
 
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,12 +30,15 @@ import pytest
 import tomlkit
 
 from generator import envs, render, ruff_check, ruff_format
+from generator.checks import mypy_run, pytest_run
 from generator.cli import main
 from generator.library_files import INSTALL, PYPROJECT, README, WORKFLOW
 
-PROJECT = {"project_name": "mixed-tasks"}
-LIBRARY = "mixed_tasks"
+LIBRARY = "flash_tasks"
 IMAGE = "image"
+ALONE_ONLY = frozenset({PYPROJECT, README, "CHANGELOG.md", ".copier-answers.yml"})
+"""The image library's files that the grown library has otherwise: its own answers file, and
+the shared files that ``add`` merges (checked by the tests below)."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +78,12 @@ def _overridden(config: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def renderings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def renderings(tmp_path_factory: pytest.TempPathFactory, default_project: Path) -> dict[str, Path]:
     """A tabular library and an image library, each with its first task and defaults."""
     root = tmp_path_factory.mktemp("modalities")
-    return {
-        data_type: render(root / data_type, {**PROJECT, "data_type": data_type}, vcs_ref="HEAD")
-        for data_type in ("tabular", IMAGE)
-    }
+    # The issue's own command: `copier copy --defaults --data data_type=image`.
+    image = render(root / IMAGE, {"data_type": IMAGE}, vcs_ref="HEAD")
+    return {"tabular": default_project, IMAGE: image}
 
 
 def _grow(renderings: dict[str, Path], library: str, task: str, root: Path) -> Grown:
@@ -158,7 +168,7 @@ def test_image_task_s_readme_row_install_note_and_changelog(image_in_tabular: Gr
     lines = readme.splitlines()
     header = lines.index("| task | classes | documentation |")
     assert [row.split("|")[1].strip() for row in lines[header + 2 : header + 4]] == [
-        "`tabular/classification`",
+        "`template/classification`",
         "`image/classification`",
     ]
     # The image library's install section, whole, is the grown library's.
@@ -172,7 +182,7 @@ def test_image_task_s_readme_row_install_note_and_changelog(image_in_tabular: Gr
     assert all(line in alone for line in added if line)
     changelog = image_in_tabular.text("CHANGELOG.md")
     entries = [line.split("`")[1] for line in changelog.splitlines() if line.startswith("- The `")]
-    assert entries == ["tabular/classification", "image/classification"]
+    assert entries == ["template/classification", "image/classification"]
 
 
 def test_image_task_s_files_and_nothing_else(image_in_tabular: Grown) -> None:
@@ -210,11 +220,28 @@ def test_tabular_task_keeps_the_image_library_s_shared_files(tabular_in_image: G
         assert result.ok, result.output
 
 
-# --- the grown library's image task passes its suite and mypy ------------------------------------
+# --- the grown library's image task is the image library's, and passes mypy beside the other ----
+
+
+def test_the_added_image_task_sits_among_the_image_library_s_own_files(
+    image_in_tabular: Grown,
+) -> None:
+    # Every file an image library has, the task's, the core's and the tests' conftest.py among
+    # them, is the grown library's byte for byte, so the task's suite runs there as it runs in
+    # the image library (whose suite `check --subset ci` runs); the merged files are above.
+    alone = _texts(image_in_tabular.alone)
+    grown = _texts(image_in_tabular.library)
+    assert any(path.startswith(f"src/{LIBRARY}/image/classification/") for path in alone)
+    differing = {path for path, text in alone.items() if grown.get(path) != text}
+    assert differing == ALONE_ONLY
+    # The pytest, ruff and build settings too: only mypy's overrides were merged.
+    grown_tool, alone_tool = (_toml(text)["tool"] for text in (grown[PYPROJECT], alone[PYPROJECT]))
+    assert grown_tool.keys() == alone_tool.keys()
+    assert all(grown_tool[key] == alone_tool[key] for key in grown_tool if key != "mypy")
 
 
 @pytest.mark.slow
-def test_the_added_image_task_passes_mypy_and_its_suite_in_the_image_env(
+def test_the_added_image_task_passes_mypy_and_its_tests_import_in_the_image_env(
     image_in_tabular: Grown,
 ) -> None:
     try:
@@ -222,13 +249,13 @@ def test_the_added_image_task_passes_mypy_and_its_suite_in_the_image_env(
     except envs.EnvironmentSetupError as error:
         pytest.fail(f"the image environment is needed and cannot be had: {error}")
     library = image_in_tabular.library
-    for command in (
-        # The library's whole mypy configuration: torchvision's untyped imports are ignored
-        # only because the override gained torchvision.
-        [python, "-m", "mypy"],
-        [python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/image"],
-    ):
-        completed = subprocess.run(
-            command, cwd=library, capture_output=True, text=True, timeout=1200, check=False
-        )
-        assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    with envs.mypy_cache(python) as cache:
+        # The library's whole mypy configuration, both tasks: torchvision's untyped imports are
+        # ignored only because the override gained torchvision.
+        types = mypy_run(library, cache_dir=cache, python=python)
+    assert types.ok and "Success: no issues found" in types.output, types.output[-4000:]
+    collected = pytest_run(library, ["--collect-only", "tests/image"], python=python)
+    assert collected.ok, collected.output[-4000:]
+    modules = {path.stem for path in (library / "tests" / IMAGE).rglob("test_*.py")}
+    assert {"test_backbones", "test_inputs", "test_model"} <= modules
+    assert all(f"{module}.py::" in collected.output for module in modules), collected.output
