@@ -3,8 +3,11 @@
 ``modality`` is a factor of the matrix like any question with choices; these tests prove what
 that gives image tasks: every image input and backbone is the answer of some image point, each
 image point renders and passes the jinja, lint and format checks, the ``ci`` subset holds an
-image point, and an image rendering's own suite and mypy pass in the image environment
+image point, and that point's own suite and mypy pass in the image environment
 (:mod:`generator.envs`), which is made once when ``FLASH_TASK_IMAGE_PYTHON`` names none.
+
+The matrix is the session's (tests/conftest.py), and so is the ``ci`` subset's check: this
+module reads the image point's results from it instead of rendering and running it again.
 """
 
 import shutil
@@ -16,21 +19,18 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import CI_JUNIT, CiCheck
 from generator import envs, render
 from generator.catalogue import CI_OTHER_MODALITY_POINTS
-from generator.checks import mypy_run, pytest_run
-from generator.matrix import CI_PAIRWISE_POINTS, MODALITY, Matrix, build_matrix, select_points
+from generator.matrix import CI_PAIRWISE_POINTS, MODALITY, Matrix, select_points
 from generator.questionnaire import Questionnaire
 from generator.runner import CheckOptions, failure_details, run_points
 from generator.template import COPIER_FILE, TEMPLATE_ROOT
+from test_ship import outcomes
 
 IMAGE = "image"
+IMAGE_DEFAULTS = f"defaults-{IMAGE}"
 MULTISELECTS = ("inputs", "backbones")
-
-
-@pytest.fixture(scope="module")
-def matrix() -> Matrix:
-    return build_matrix()
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_the_ci_subset_checks_the_image_defaults_and_two_points_of_the_default_m
 ) -> None:
     chosen = select_points(matrix, "ci")
     image = [point for point in chosen if matrix.modalities[point.name] == IMAGE]
-    assert [point.name for point in image] == [f"defaults-{IMAGE}"]
+    assert [point.name for point in image] == [IMAGE_DEFAULTS]
     assert image[0].answers == {MODALITY: IMAGE} and image[0].kind == "defaults"
     pairwise = [point for point in matrix.points if point.kind == "pairwise"]
     first = [p for p in pairwise if matrix.modalities[p.name] == matrix.default_modality]
@@ -93,7 +93,11 @@ def test_the_ci_subset_checks_the_image_defaults_and_two_points_of_the_default_m
 def test_the_rendered_workflow_installs_the_pair_the_image_environment_has(
     tmp_path: Path, default_project: Path
 ) -> None:
+    # The issue's own command, `copier copy --defaults --data data_type=image`: the data type
+    # picks the modality, so it renders an image classification task.
     project = render(tmp_path / "image", {"data_type": IMAGE}, vcs_ref="HEAD")
+    assert any((project / "src").glob(f"*/{IMAGE}/classification/data.py"))
+    assert "torchvision" in (project / "pyproject.toml").read_text(encoding="utf-8")
     workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
     steps = workflow["jobs"]["checks"]["steps"]
     install = next(step["run"] for step in steps if step.get("name") == "Install")
@@ -124,24 +128,28 @@ def test_every_image_point_renders_clean(matrix: Matrix) -> None:
     assert all(report.ok for report in reports), failure_details(reports)
 
 
-@pytest.fixture(scope="module")
-def image_python() -> str:
-    """The image environment's interpreter; the test fails, saying why, when none can be made."""
-    try:
-        return envs.interpreter(IMAGE)
-    except envs.EnvironmentSetupError as error:
-        pytest.fail(f"the image environment is needed and cannot be had: {error}")
-
-
 @pytest.mark.slow
-def test_an_image_rendering_passes_its_suite_and_mypy_in_the_image_env(
-    tmp_path: Path, image_python: str
+def test_the_image_defaults_pass_their_whole_suite_and_mypy_in_the_image_env(
+    ci_check: CiCheck,
 ) -> None:
-    # The issue's own command: `copier copy --defaults --data data_type=image`.
-    project = render(tmp_path / "image", {"data_type": IMAGE}, vcs_ref="HEAD")
-    assert any((project / "src").glob(f"*/{IMAGE}/classification/data.py"))
-    for result in (
-        mypy_run(project, python=image_python),
-        pytest_run(project, python=image_python),
-    ):
-        assert result.ok, str(result)
+    # The session's `check --subset ci` ran every check on the image point, with the image
+    # environment's interpreter: torchvision imports nowhere else.
+    point = ci_check.points[IMAGE_DEFAULTS]
+    results = point["results"]
+    assert set(results) == {"render", "jinja", "lint", "format", "types", "tests"}
+    assert all(result["ok"] for result in results.values()), {
+        name: result["output"][-3000:] for name, result in results.items() if not result["ok"]
+    }
+    assert "Success: no issues found" in results["types"]["output"]
+    # Every test case of every test file ran and passed: none skipped for a missing package.
+    rendering = ci_check.kept / IMAGE_DEFAULTS
+    ended = outcomes(rendering / CI_JUNIT)
+    assert ended and set(ended.values()) == {"passed"}, {
+        case: outcome for case, outcome in ended.items() if outcome != "passed"
+    }
+    files = {
+        path.relative_to(rendering).with_suffix("").as_posix().replace("/", ".")
+        for path in (rendering / "tests").rglob("test_*.py")
+    }
+    assert files == {module for module, _ in ended}
+    assert any(module.endswith(".test_backbones") for module in files)
