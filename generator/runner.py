@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from copier.errors import DirtyLocalWarning
 
+from . import envs
 from .checks import (
     CheckResult,
     leftover_jinja,
@@ -220,7 +221,8 @@ def check_point(point: Point, options: CheckOptions) -> PointReport:
                 if name == "tests":
                     results[name] = pytest_run(dest, timeout=options.timeout, python=python)
                 elif name == "types":
-                    results[name] = mypy_run(dest, python=python)
+                    with envs.mypy_cache(python) as cache:
+                        results[name] = mypy_run(dest, cache_dir=cache, python=python)
                 else:
                     results[name] = CHECKS[name](dest)
     finally:

@@ -2,6 +2,7 @@
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import tomlkit
 
 from generator import (
     AnswerError,
+    envs,
     leftover_jinja,
     load_config,
     mypy_run,
@@ -128,10 +130,11 @@ def test_rendered_ci_reads_only_pins_actions_and_installs_cpu_torch(default_proj
     assert torch_line < next(i for i, line in enumerate(lines) if "-e '.[test]'" in line)
 
 
-@pytest.fixture(scope="module")
-def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One mypy cache for this module's runs, which run one after another."""
-    return tmp_path_factory.mktemp("mypy-cache")
+@pytest.fixture
+def mypy_cache() -> Iterator[Path]:
+    """A warm mypy cache of this interpreter's, lent to one test's run."""
+    with envs.mypy_cache() as cache:
+        yield cache
 
 
 @pytest.mark.slow
