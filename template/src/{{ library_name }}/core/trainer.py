@@ -7,7 +7,7 @@ data) are not shown during a run. Every other warning is.
 
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -139,13 +139,65 @@ class Trainer(pl.Trainer):
         """Fit, as ``pytorch_lightning.Trainer.fit`` does, with a quiet run."""
         self._run_quietly(super().fit, *args, **kwargs)
 
-    def validate(self, *args: Any, **kwargs: Any) -> Any:
-        """Validate, as ``pytorch_lightning.Trainer.validate`` does, with a quiet run."""
-        return self._run_quietly(super().validate, *args, **kwargs)
+    def validate(
+        self,
+        model: LightningModule | None = None,
+        dataloaders: Any = None,
+        ckpt_path: str | Path | None = None,
+        verbose: bool = True,
+        datamodule: LightningDataModule | None = None,
+        **kwargs: Any,
+    ) -> list[Mapping[str, float]]:
+        """Validate, as ``pytorch_lightning.Trainer.validate`` does, with a quiet run.
 
-    def test(self, *args: Any, **kwargs: Any) -> Any:
-        """Test, as ``pytorch_lightning.Trainer.test`` does, with a quiet run."""
-        return self._run_quietly(super().test, *args, **kwargs)
+        The arguments are named here, not only passed on, so that the command line's
+        ``validate`` offers them (``--ckpt_path`` above all).
+
+        Args:
+            model: The task to validate; defaults to the one the trainer last ran.
+            dataloaders: Data loaders of validation data, when no data module is given.
+            ckpt_path: A checkpoint to load first: a path, or ``"best"`` / ``"last"`` after
+                ``fit`` (as in Lightning).
+            verbose: Whether to print the results.
+            datamodule: The data module holding the validation split.
+            **kwargs: Lightning's other ``validate`` arguments (``weights_only``).
+
+        Returns:
+            One dictionary of logged metrics per data loader.
+        """
+        return self._run_quietly(  # type: ignore[no-any-return]
+            super().validate, model, dataloaders, ckpt_path, verbose, datamodule, **kwargs
+        )
+
+    def test(
+        self,
+        model: LightningModule | None = None,
+        dataloaders: Any = None,
+        ckpt_path: str | Path | None = None,
+        verbose: bool = True,
+        datamodule: LightningDataModule | None = None,
+        **kwargs: Any,
+    ) -> list[Mapping[str, float]]:
+        """Test, as ``pytorch_lightning.Trainer.test`` does, with a quiet run.
+
+        The arguments are named here, not only passed on, so that the command line's ``test``
+        offers them (``--ckpt_path`` above all).
+
+        Args:
+            model: The task to test; defaults to the one the trainer last ran.
+            dataloaders: Data loaders of test data, when no data module is given.
+            ckpt_path: A checkpoint to load first: a path, or ``"best"`` / ``"last"`` after
+                ``fit`` (as in Lightning).
+            verbose: Whether to print the results.
+            datamodule: The data module holding the test split.
+            **kwargs: Lightning's other ``test`` arguments (``weights_only``).
+
+        Returns:
+            One dictionary of logged metrics per data loader.
+        """
+        return self._run_quietly(  # type: ignore[no-any-return]
+            super().test, model, dataloaders, ckpt_path, verbose, datamodule, **kwargs
+        )
 
     def save_checkpoint(
         self, filepath: Any, weights_only: bool | None = None, storage_options: Any = None
