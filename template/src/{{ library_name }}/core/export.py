@@ -7,7 +7,8 @@
 * ``"onnx"``: an ONNX model from torch's dynamo-based exporter (it needs the ``onnx`` and
   ``onnxscript`` packages); run it with ``onnxruntime``, feeding the batch as ``"input"``.
 
-Both take a float batch whose first dimension (the batch size) is free, and return the raw output
+Both take a batch whose first dimension (the batch size) is free, as are any others the task's
+``export_dynamic_shapes`` names (a text task's number of tokens), and return the raw output
 of ``forward``: class scores (logits, named ``"logits"`` in ONNX) for a classifier, predictions
 (``"preds"``) for a regressor. The input is given as the data module gives it to the model: the
 task's standardization is part of ``forward``, so it is inside the exported file; turning logits
@@ -85,6 +86,7 @@ def export_module(
     example_input: Tensor,
     format: str = "torch.export",
     output_name: str = "output",
+    dynamic_shapes: Mapping[int, Any] | None = None,
 ) -> Path:
     """Export ``module``'s ``forward`` with a free batch dimension.
 
@@ -94,6 +96,8 @@ def export_module(
         example_input: A batch the module accepts; its first dimension becomes dynamic.
         format: One of ``EXPORT_FORMATS``.
         output_name: The name of the ONNX model's output.
+        dynamic_shapes: The input's free dimensions, each index mapped to a
+            ``torch.export.Dim``; ``None`` frees the first (the batch size) only.
 
     Returns:
         The path written.
@@ -115,12 +119,14 @@ def export_module(
         require("onnxscript", feature="export(format='onnx')")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dynamic_shapes = ({0: torch.export.Dim("batch", min=1)},)
+    if dynamic_shapes is None:
+        dynamic_shapes = {0: torch.export.Dim("batch", min=1)}
+    shapes = (dict(dynamic_shapes),)
     was_training = module.training
     module.eval()
     try:
         if format == "torch.export":
-            program = torch.export.export(module, (example_input,), dynamic_shapes=dynamic_shapes)
+            program = torch.export.export(module, (example_input,), dynamic_shapes=shapes)
             torch.export.save(program, path)
         else:
             torch.onnx.export(
@@ -128,7 +134,7 @@ def export_module(
                 (example_input,),
                 path,
                 dynamo=True,
-                dynamic_shapes=dynamic_shapes,
+                dynamic_shapes=shapes,
                 input_names=[INPUT_NAME],
                 output_names=[output_name],
                 verbose=False,
@@ -156,6 +162,17 @@ class ExportMixin:
         """
         fix = "pass datamodule= or example_input= to export"
         return torch.zeros(EXAMPLE_BATCH_SIZE, num_features_of(self, fix))
+
+    def export_dynamic_shapes(self) -> dict[int, Any]:
+        """The dimensions of the input that stay free in an export: the batch size here.
+
+        A task whose inputs vary in another dimension too (a text's number of tokens)
+        overrides it.
+
+        Returns:
+            Each free dimension's index mapped to a ``torch.export.Dim``.
+        """
+        return {0: torch.export.Dim("batch", min=1)}
 
     def example_input(self, datamodule: Any = None) -> Tensor:
         """A batch to export with: the first samples of the data module, or a default.
@@ -210,7 +227,14 @@ class ExportMixin:
             example_input = example_input.to(parameter.device)
         outputs = getattr(self, "outputs", None)
         output_name = "logits" if outputs is not None and "logits" in outputs else "preds"
-        return export_module(self, path, example_input, format, output_name=output_name)
+        return export_module(
+            self,
+            path,
+            example_input,
+            format,
+            output_name=output_name,
+            dynamic_shapes=self.export_dynamic_shapes(),
+        )
 
 
 class _ScriptProbe(nn.Module):

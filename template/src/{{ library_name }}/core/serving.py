@@ -162,19 +162,22 @@ class ValidateRequests:
         return None
 
 
-def predict_outputs(task: Any, to_output: Callable[[Any, Any], list[Any]], inputs: Tensor) -> list:
+def predict_outputs(
+    task: Any, to_output: Callable[[Any, Any], list[Any]], inputs: Tensor | list[Any]
+) -> list:
     """Predict on a batch as ``Trainer.predict`` does: ``predict_step``, then the output.
 
     Args:
         task: The task, in evaluation mode.
         to_output: An output from ``task.outputs``, such as the one named ``"labels"``.
-        inputs: A batch, as ``serve_decoder`` makes it.
+        inputs: A batch, as ``serve_decoder`` makes it: a tensor (moved to the task's device),
+            or a list of samples that ``predict_step`` takes as they are (a text task's texts).
 
     Returns:
         One JSON-ready prediction per sample.
     """
     parameter = next(task.parameters(), None)
-    if parameter is not None:
+    if parameter is not None and isinstance(inputs, Tensor):
         inputs = inputs.to(parameter.device)
     with torch.inference_mode():
         predictions = task.predict_step(inputs, 0)
@@ -193,11 +196,12 @@ class ServeMixin:
     it.
     """
 
-    def serve_decoder(self) -> Callable[[Any], Tensor]:
+    def serve_decoder(self) -> Callable[[Any], Tensor | list[Any]]:
         """The function that turns a request's JSON into a batch: rows of features here.
 
         It must be picklable (a module-level class or function), as LitServe runs it in other
-        processes, and raise ``RequestError`` for a payload it cannot take.
+        processes, and raise ``RequestError`` for a payload it cannot take. The batch is a
+        tensor, or a list of samples (texts, say) that the task's ``predict_step`` takes.
 
         Returns:
             A ``FeatureRows`` for ``hparams["num_features"]``.

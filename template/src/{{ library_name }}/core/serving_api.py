@@ -21,7 +21,7 @@ __all__ = ["TaskAPI", "build_server"]
 class _Batch:
     """Several requests' rows, concatenated, and how many rows each request had."""
 
-    inputs: Tensor
+    inputs: Tensor | list[Any]
     sizes: list[int]
 
 
@@ -53,7 +53,7 @@ class TaskAPI(litserve.LitAPI):
         self.to_output = self.task.outputs.get(self.output)
 
     # `request` has no annotation on purpose (see the docstring), which mypy would refuse.
-    def decode_request(self, request) -> Tensor:  # type: ignore[no-untyped-def]
+    def decode_request(self, request) -> Tensor | list[Any]:  # type: ignore[no-untyped-def]
         """Turn one request's JSON into its batch of rows (already checked by the middleware).
 
         ``request`` has no annotation on purpose: LitServe would take one as the request's type
@@ -61,11 +61,14 @@ class TaskAPI(litserve.LitAPI):
         """
         return self.decoder(request)
 
-    def batch(self, inputs: list[Tensor]) -> _Batch:
-        """Concatenate the rows of several requests."""
-        return _Batch(torch.cat(inputs), [len(rows) for rows in inputs])
+    def batch(self, inputs: list[Tensor] | list[list[Any]]) -> _Batch:
+        """Concatenate the rows of several requests: tensors, or lists (such as texts)."""
+        sizes = [len(rows) for rows in inputs]
+        if all(isinstance(rows, list) for rows in inputs):
+            return _Batch([row for rows in inputs for row in rows], sizes)
+        return _Batch(torch.cat(inputs), sizes)  # type: ignore[arg-type]
 
-    def predict(self, x: Tensor | _Batch) -> list[Any]:
+    def predict(self, x: Tensor | list[Any] | _Batch) -> list[Any]:
         """Predict every row, then give each request its own predictions."""
         batch = x if isinstance(x, _Batch) else _Batch(x, [len(x)])
         predictions = predict_outputs(self.task, self.to_output, batch.inputs)
