@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fit, image, imports, loop
+from . import fit, image, imports, loop, text
 from .common import (
     CLASSIFIER_ANSWERS,
     REGRESSOR_ANSWERS,
@@ -57,6 +57,7 @@ class Plan:
     image_rounds: int = 5
     image_workers: int = 2
     decode_rounds: int = 3
+    text_rounds: int = 5
 
 
 FULL = Plan()
@@ -74,9 +75,10 @@ QUICK = Plan(
     loop_rounds=1,
     image_rounds=1,
     decode_rounds=1,
+    text_rounds=1,
 )
 
-SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy", "loop", "image")
+SECTIONS = ("fit", "scale", "memory", "imports", "render", "accuracy", "loop", "image", "text")
 
 
 def _log(message: str) -> None:
@@ -212,6 +214,20 @@ def bench_image(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
     return {"fit": fits, "decode": decoding, "torchvision": version("torchvision")}
 
 
+def bench_text(plan: Plan, env: dict[str, str]) -> dict[str, Any]:
+    """Text fit throughput against a hand-written module with the same tokenizer and model.
+
+    It renders a text task of its own, which runs in this environment (tokenizers).
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-text-") as tmp:
+        project = render_project(Path(tmp) / "text", text.TEXT_ANSWERS)
+        paths = [str(project / "src"), env.get("PYTHONPATH", "")]
+        text_env = {**env, "PYTHONPATH": os.pathsep.join(path for path in paths if path)}
+        fits = run_worker("text", ["alternate", "--rounds", str(plan.text_rounds)], text_env)
+    _log(f"text: the rendered task takes {fits['ratio']:.2f}x the hand-written module's time")
+    return {"fit": fits}
+
+
 BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
     "fit": bench_fit,
     "scale": bench_scale,
@@ -221,6 +237,7 @@ BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
     "accuracy": bench_accuracy,
     "loop": bench_loop,
     "image": bench_image,
+    "text": bench_text,
 }
 
 

@@ -91,6 +91,24 @@ AWKWARD_ANSWERS: Final[MappingProxyType[str, MappingProxyType[str, Any]]] = Mapp
                 "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0"],
                 "cli": True,
             },
+            # The text task with the longest names, every input, every backbone, the longest
+            # Hugging Face model name and the command line, and text in every script in the
+            # project's metadata: its class names sort before ``Lists``/``JSON`` inputs' and
+            # the tokenizer's, and break lines everywhere.
+            "n-text-long": {
+                "project_name": "t" * 60,
+                "library_name": "t" * 30,
+                "description": _TEXT,
+                "author_name": "Zoë 李 «Ω» \\ 😀",
+                "data_type": "zyxwvutsrqponmlkjihg",
+                "modality": "text",
+                "model_class": "A" + "x" * 39,
+                "inputs": ["lists", "json", "csv", "dataframe"],
+                "backbones": ["embedding-bag", "transformer", "huggingface"],
+                "tokenizer": "bpe",
+                "huggingface_model": "o" * 40 + "/" + "m.x_y-z" * 7 + "n" * 6,
+                "cli": True,
+            },
         }.items()
     }
 )
@@ -99,9 +117,13 @@ AWKWARD_ANSWERS: Final[MappingProxyType[str, MappingProxyType[str, Any]]] = Mapp
 CI_AWKWARD_POINTS: Final = 1
 """How many awkward points the ``ci`` subset takes, the first ones."""
 
-CI_OTHER_MODALITY_POINTS: Final = 0
-"""How many pairwise points of each modality other than the default one (e.g. ``image``) the
-``ci`` subset takes, the first ones, besides that modality's defaults point (``defaults-image``).
-Their checks cost the most (an environment of their own, images to decode, convolutions to
-train, and the first pairwise point adds its task to a tabular library, whose suite runs too),
-so CI's time allows none; ``flash-task check --subset all`` checks them."""
+CI_OTHER_MODALITY_POINTS: Final[MappingProxyType[str, int]] = MappingProxyType(
+    {"image": 0, "text": 1}
+)
+"""How many pairwise points of each modality other than the default one the ``ci`` subset
+takes, the first ones, besides that modality's defaults point (``defaults-image``,
+``defaults-text``); a modality not named here takes none. Image points cost the most (an
+environment of their own, images to decode, convolutions to train, and the first pairwise
+point adds its task to a tabular library, whose suite runs too), so CI's time allows none of
+theirs; text points run in the main environment and train in seconds, so CI takes the first
+(which covers the most text pairs); ``flash-task check --subset all`` checks them all."""

@@ -342,12 +342,124 @@ def _pyproject_edit(library: Path, view: Path) -> FileEdit | None:
     modules = _overrides_edit(
         document, config.get("tool", {}).get("mypy", {}).get("overrides", [])
     )
-    if not added and not modules:
+    view_extras = config.get("project", {}).get("optional-dependencies", {})
+    widened = _extras_widen(project, view_extras)
+    if not added and not modules and not widened and not _new_extras(project, view_extras):
         return None
     text = _with_comments(tomlkit.dumps(document), {r: _comments_above(theirs, r) for r in added})
+    text, extras = _extras_add(text, theirs, project, view_extras)
     what = [f"dependencies: {', '.join(added)}"] if added else []
+    what += [f"extras: {', '.join(extras)}"] if extras else []
+    what += [f"extras widened: {', '.join(widened)}"] if widened else []
     what += [f"mypy overrides: {', '.join(modules)}"] if modules else []
     return FileEdit(PYPROJECT, text, "; ".join(what))
+
+
+EXTRAS: Final = "[project.optional-dependencies]"
+
+
+def _new_extras(project: Any, view_extras: Mapping[str, Any]) -> list[str]:
+    """The view's extras (e.g. ``huggingface``) that the library's project lacks."""
+    have = project.get("optional-dependencies", {}) if project is not None else {}
+    return [name for name in view_extras if name not in have]
+
+
+def _extras_widen(project: Any, view_extras: Mapping[str, Any]) -> list[str]:
+    """Give the library's extras what the view's extras of the same name hold besides.
+
+    A requirement the library's extra lacks is appended; one it has with fewer extras of its
+    own (e.g. the ``test`` extra's ``flash-tasks[export,serve]``) takes the view's too.
+
+    Returns:
+        The extras changed, e.g. ``test``.
+    """
+    if project is None or "optional-dependencies" not in project:
+        return []
+    changed = []
+    for extra, wanted in view_extras.items():
+        mine = project["optional-dependencies"].get(extra)
+        if mine is None:
+            continue
+        before = [str(item) for item in mine]
+        for requirement in wanted:
+            names = [_name(str(item)) for item in mine]
+            if _name(requirement) not in names:
+                mine.append(requirement)
+                continue
+            at = names.index(_name(requirement))
+            try:
+                current, theirs = Requirement(str(mine[at])), Requirement(requirement)
+            except InvalidRequirement:
+                continue
+            if not theirs.extras <= current.extras:
+                current.extras = current.extras | theirs.extras
+                mine[at] = str(current)
+        if [str(item) for item in mine] != before:
+            changed.append(extra)
+    return changed
+
+
+def _extras_add(
+    text: str, view_text: str, project: Any, view_extras: Mapping[str, Any]
+) -> tuple[str, list[str]]:
+    """Add the view's extras the library lacks, each with its comment, where the view has it.
+
+    Each goes before the library's extra that follows it in the view (e.g. ``test``), else
+    at the end of the library's ``[project.optional-dependencies]`` (a new table when it has
+    none).
+
+    Returns:
+        The new text and the extras added.
+    """
+    new = _new_extras(project, view_extras)
+    if not new:
+        return text, []
+    lines, view_lines = text.splitlines(), view_text.splitlines()
+    order = list(view_extras)
+    for extra in new:
+        block = _key_block(view_lines, extra)
+        later = [name for name in order[order.index(extra) + 1 :] if name not in new]
+        at = next((found for name in later if (found := _key_line(lines, name)) is not None), None)
+        if at is not None:
+            at = _comment_block(lines, at)
+        elif EXTRAS in lines:
+            at = _section_end(lines, lines.index(EXTRAS))
+        else:
+            end = next((i for i, line in enumerate(lines) if line == "[project.scripts]"), None)
+            at = len(lines) if end is None else end
+            block = [EXTRAS, *block, ""]
+        lines[at:at] = block
+    return "\n".join(lines) + "\n", new
+
+
+def _key_line(lines: Sequence[str], key: str) -> int | None:
+    """The index of ``key = ...`` in the ``[project.optional-dependencies]`` table."""
+    if EXTRAS not in lines:
+        return None
+    start = lines.index(EXTRAS)
+    for index in range(start + 1, _section_end(lines, start)):
+        if re.match(rf"^{re.escape(key)}\s*=", lines[index]):
+            return index
+    return None
+
+
+def _key_block(lines: Sequence[str], key: str) -> list[str]:
+    """A key's lines in the view's extras table: its comments, and its value to the ``]``."""
+    at = _key_line(lines, key)
+    if at is None:  # pragma: no cover - the view's own extras are all in its table
+        return []
+    end = at
+    while not lines[end].rstrip().endswith("]") and end + 1 < len(lines):
+        end += 1
+    return list(lines[_comment_block(lines, at) : end + 1])
+
+
+def _section_end(lines: Sequence[str], start: int) -> int:
+    """Where a TOML table starting at ``start`` ends, before the blank lines at its end."""
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
 
 
 # --- a package's re-exports ----------------------------------------------------------------------

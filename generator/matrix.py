@@ -26,10 +26,11 @@ valid; a pair that no valid point can hold (e.g. a classification-only metric wi
 Subsets, for ``flash-task check --subset NAME``:
 
 * ``all``: every point;
-* ``ci``: ``defaults``, ``all-on``, the defaults of every other modality (``defaults-image``),
-  the first two pairwise points of the default modality (which cover the most pairs), the first
-  :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` pairwise points of every other
-  modality, and the first awkward-names point, for CI's time limit;
+* ``ci``: ``defaults``, ``all-on``, the defaults of every other modality (``defaults-image``,
+  ``defaults-text``), the first two pairwise points of the default modality (which cover the
+  most pairs), the first pairwise points of each other modality as many as
+  :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` says (text's first, no image one),
+  and the first awkward-names point, for CI's time limit;
 * ``smoke``: ``defaults`` and ``all-on``;
 * ``pairwise``: the pairwise points;
 * ``defaults``: the ``defaults`` point;
@@ -62,7 +63,8 @@ __all__ = [
 SUBSETS: Final[dict[str, str]] = {
     "all": "every point",
     "ci": "defaults, all-on, each other modality's defaults, the first two pairwise points of "
-    "the default modality and the first awkward-names point",
+    "the default modality, the first of each other modality as CI_OTHER_MODALITY_POINTS says, "
+    "and the first awkward-names point",
     "smoke": "defaults and all-on",
     "pairwise": "the pairwise points",
     "defaults": "the defaults point",
@@ -258,7 +260,7 @@ class _Evaluator:
         key = _freeze(data)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self.questionnaire.evaluate(data)
+            found = self._cache[key] = self.questionnaire.evaluate(data, shared=True)
         return found
 
 
@@ -609,7 +611,7 @@ class _Builder:
         assignment = start
         best = self.score(assignment, wanted)
         done = self.done(wanted)
-        visited = {frozenset(assignment.items())}
+        visited = {self.state(assignment)}
         sideways = _SIDEWAYS_STEPS
         for _ in range(len(self.factors)):
             if best == done:
@@ -631,15 +633,28 @@ class _Builder:
                     if score > best and (step is None or score > step[0]):
                         step = (score, trial)
                     elif score == best and level is None:
-                        level = None if frozenset(trial.items()) in visited else trial
+                        level = None if self.state(trial) in visited else trial
             if step is None and level is not None and sideways > 0:
                 sideways -= 1
                 step = (best, level)
             if step is None:
                 break
             best, assignment = step
-            visited.add(frozenset(assignment.items()))
+            visited.add(self.state(assignment))
         return assignment if best == done else None
+
+    def state(self, assignment: Mapping[int, int]) -> Any:
+        """What copier makes of factor values: the answers up to the refusal, and the refusal.
+
+        Values that give the same answers are the same state (e.g. ``modality=tabular`` and
+        no ``modality`` factor at all), so a sideways step never goes back to where it was.
+        """
+        data = self.data_of(assignment)
+        if data is None:
+            return None
+        evaluation = self.evaluate(data)
+        error = evaluation.error
+        return (_freeze(evaluation.answers), error and (error.question, error.message))
 
     def fill(
         self, assignment: dict[int, int], wanted: Mapping[int, int], uncovered: Mapping[Pair, None]
@@ -850,15 +865,17 @@ def _ci_pairwise(matrix: Matrix, pairwise: Sequence[Point]) -> list[Point]:
     """The ``ci`` subset's pairwise points, in the matrix's order.
 
     The first :data:`CI_PAIRWISE_POINTS` of the default modality, and the first
-    :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` of each other modality, whose checks
-    run in an environment of their own (see :mod:`generator.envs`) and cost more.
+    :data:`~generator.catalogue.CI_OTHER_MODALITY_POINTS` says of each other modality (whose
+    checks cost more: images run in an environment of their own, see :mod:`generator.envs`).
     """
     taken: dict[str, int] = {}
     chosen = []
     for point in pairwise:
         modality = matrix.modalities.get(point.name, matrix.default_modality)
         wanted = (
-            CI_PAIRWISE_POINTS if modality == matrix.default_modality else CI_OTHER_MODALITY_POINTS
+            CI_PAIRWISE_POINTS
+            if modality == matrix.default_modality
+            else CI_OTHER_MODALITY_POINTS.get(modality, 0)
         )
         if taken.get(modality, 0) < wanted:
             taken[modality] = taken.get(modality, 0) + 1

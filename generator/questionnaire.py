@@ -165,6 +165,48 @@ class Evaluation:
         return self.error is None
 
 
+_ABSENT: Final = ("__absent__",)
+"""What a question reads of an answer that is not there, in an outcome's key."""
+
+
+def _hashable(value: Any) -> Any:
+    """Make an answer hashable, telling apart values that compare equal but differ in type."""
+    if isinstance(value, Mapping):
+        return ("__map__", *((key, _hashable(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("__list__", *(_hashable(item) for item in value))
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return (type(value).__name__, value)
+    return ("__repr__", type(value).__name__, repr(value))
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one question makes of the answers it reads.
+
+    Attributes:
+        when: Whether the question is asked.
+        choices: Its rendered choices, for a choice question (as far as they rendered).
+        answer: Its answer.
+        error: Its refusal, if any.
+        skipped: Whether it has no answer at all (not asked, no default).
+        key: The answer made hashable, as the outcomes of the questions that read it are
+            remembered by.
+    """
+
+    when: bool
+    choices: tuple[RenderedChoice, ...] | None
+    answer: Any = None
+    error: AnswerError | None = None
+    skipped: bool = False
+    key: Any = None
+
+
+def _shown(question: Question, rendered: tuple[RenderedChoice, ...] | None) -> Any:
+    """The choices an evaluation shows for a question refused while they rendered."""
+    return rendered if question.get("choices") and rendered is not None else None
+
+
 class Questionnaire:
     """A ``copier.yml``'s questions, answered like ``copier copy --defaults --data ...``.
 
@@ -195,6 +237,9 @@ class Questionnaire:
         self._env = SandboxedEnvironment(extensions=loaded, **options)
         self._templates: dict[str, JinjaTemplate] = {}
         self._jinja_text: dict[str, bool] = {}
+        self._variables: dict[str, frozenset[str]] = {}
+        self._reads: dict[str, tuple[str, ...]] = {}
+        self._outcomes: dict[tuple[Any, ...], _Outcome] = {}
         # Text without Jinja syntax renders to itself; most settings are such text.
         env = self._env
         self._markers: tuple[str, ...] = (
@@ -292,9 +337,18 @@ class Questionnaire:
             elif isinstance(value, (list, tuple)):
                 pending.extend(value)
             elif isinstance(value, str) and self._is_jinja(value):
-                with suppress(Exception):
-                    found |= meta.find_undeclared_variables(self._env.parse(value))
+                found |= self._undeclared(value)
         found.discard(name)
+        return found
+
+    def _undeclared(self, text: str) -> frozenset[str]:
+        """The variables a Jinja text reads, parsed once per text (none when it cannot parse)."""
+        found = self._variables.get(text)
+        if found is None:
+            found = frozenset()
+            with suppress(Exception):
+                found = frozenset(meta.find_undeclared_variables(self._env.parse(text)))
+            self._variables[text] = found
         return found
 
     # --- One question --------------------------------------------------------------------------
@@ -451,54 +505,103 @@ class Questionnaire:
 
     # --- Every question ------------------------------------------------------------------------
 
-    def evaluate(self, data: Mapping[str, Any] | None = None) -> Evaluation:
+    def evaluate(
+        self, data: Mapping[str, Any] | None = None, *, shared: bool = False
+    ) -> Evaluation:
         """Answer every question as ``copier copy --defaults --data ...`` would.
 
         Each question takes its answer from ``data`` or else its rendered default; asked
         questions (and computed ones answered in ``data``) are validated, as copier does.
         Every setting renders with the answers so far over ``data``, as copier's context.
+        A question's outcome depends only on the answers its settings read (and its own given
+        answer), so it is worked out once per such answers and remembered.
 
         Args:
             data: Answers by question name; the others take their default.
+            shared: Let the answers' lists and mappings be the very objects other evaluations
+                get (faster, for a caller that never changes them); else each is a copy.
 
         Returns:
             The answers up to the first refusal, the questions asked, and the refusal if any.
         """
         given = dict(data or {})
         answers: dict[str, Any] = {}
+        keys: dict[str, Any] = {}  # each answer so far (or given) as its outcome's key reads it
         asked: list[str] = []
         choices: dict[str, tuple[RenderedChoice, ...]] = {}
-        for name, question in self.questions.items():
-            context = {**given, **answers}
-            try:
-                when = not is_computed(question) and cast_to_bool(
-                    self.render(question.get("when", True), context)
-                )
-                rendered = self.choices(name, context)
-                if question.get("choices"):
-                    choices[name] = rendered
-                if name in given:
-                    answer = self.parse(name, given[name], rendered, context)
-                    self.validate(name, answer, context)
-                else:
-                    default = question.get("default", MISSING)
-                    if default is MISSING:
-                        if not when:
-                            continue
-                        raise AnswerError(name, "an answer is required")
-                    default = self.render(default, {**context, "UNSET": MISSING})
-                    answer = self.parse(name, default, rendered, context)
-                    if when and not question.get("secret"):
-                        self.validate(name, answer, context)
-            except AnswerError as error:
-                return Evaluation(answers, tuple(asked), choices, error)
-            except Exception as error:  # a template error refuses the answers
-                message = " ".join(str(error).split()) or type(error).__name__
-                return Evaluation(answers, tuple(asked), choices, AnswerError(name, message))
+        for name in self.questions:
+            outcome = self._outcome(name, given, answers, keys)
+            if outcome.choices is not None:
+                choices[name] = outcome.choices
+            if outcome.error is not None:
+                return Evaluation(answers, tuple(asked), choices, outcome.error)
+            if outcome.skipped:
+                continue
+            answer = outcome.answer
+            if not shared and isinstance(answer, (list, dict)):
+                answer = copy.deepcopy(answer)
             answers[name] = answer
-            if when:
+            keys[name] = outcome.key
+            if outcome.when:
                 asked.append(name)
         return Evaluation(answers, tuple(asked), choices)
+
+    def _outcome(
+        self,
+        name: str,
+        given: Mapping[str, Any],
+        answers: Mapping[str, Any],
+        keys: dict[str, Any],
+    ) -> _Outcome:
+        """One question's outcome for the answers so far, remembered by what it reads."""
+        reads = self._reads.get(name)
+        if reads is None:
+            settings = ("when", "default", "choices", "type", "validator")
+            reads = self._reads[name] = tuple(sorted(self.references(name, settings)))
+        parts = [name, _hashable(given[name]) if name in given else _ABSENT]
+        for other in reads:
+            if other not in keys:
+                keys[other] = _hashable(given[other]) if other in given else _ABSENT
+            parts.append(keys[other])
+        key = tuple(parts)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = self._work_out(name, given, {**given, **answers})
+            self._outcomes[key] = found
+        return found
+
+    def _work_out(
+        self, name: str, given: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> _Outcome:
+        """Work out one question's outcome: asked or not, its choices, answer or refusal."""
+        question = self.questions[name]
+        when = False
+        rendered: tuple[RenderedChoice, ...] | None = None
+        try:
+            when = not is_computed(question) and cast_to_bool(
+                self.render(question.get("when", True), context)
+            )
+            rendered = self.choices(name, context)
+            shown = rendered if question.get("choices") else None
+            if name in given:
+                answer = self.parse(name, given[name], rendered, context)
+                self.validate(name, answer, context)
+            else:
+                default = question.get("default", MISSING)
+                if default is MISSING:
+                    if not when:
+                        return _Outcome(when, shown, skipped=True)
+                    raise AnswerError(name, "an answer is required")
+                default = self.render(default, {**context, "UNSET": MISSING})
+                answer = self.parse(name, default, rendered, context)
+                if when and not question.get("secret"):
+                    self.validate(name, answer, context)
+        except AnswerError as error:
+            return _Outcome(when, _shown(question, rendered), error=error)
+        except Exception as error:  # a template error refuses the answers
+            message = " ".join(str(error).split()) or type(error).__name__
+            return _Outcome(when, _shown(question, rendered), error=AnswerError(name, message))
+        return _Outcome(when, shown, answer, key=_hashable(answer))
 
     def check(self, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Answer every question, or raise the refusal, like :meth:`evaluate`.

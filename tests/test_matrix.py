@@ -24,7 +24,7 @@ import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator import COPIER_FILE, TEMPLATE_ROOT, choice_values, is_computed
-from generator.catalogue import AWKWARD_ANSWERS
+from generator.catalogue import AWKWARD_ANSWERS, CI_OTHER_MODALITY_POINTS
 from generator.matrix import CI_PAIRWISE_POINTS, Matrix, Point, build_matrix, select_points
 from generator.questionnaire import Questionnaire
 
@@ -196,18 +196,31 @@ def test_matrix_covers_every_value_and_every_pair(
     infeasible = {frozenset(pair) for pair in matrix.infeasible}
     assert [pair for pair in pairs if frozenset(map(text, pair)) not in infeasible] == []
     # What the matrix calls infeasible, copier refuses, or never asks together: pretrained is
-    # asked for images only, so a tabular value never meets one of its answers; and nothing
-    # else is left out.
+    # asked for images only and tokenizer for texts only, so a value of another modality never
+    # meets one of their answers; and nothing else is left out.
+    config = yaml.safe_load(COPIER_FILE.read_text(encoding="utf-8"))
+    sometimes = {name for name in offered if "when" in config[name]}
+    assert {"pretrained", "tokenizer"} <= sometimes
     unasked = infeasible - {frozenset(map(text, pair)) for pair in pairs}
-    assert all(any(label.startswith("pretrained=") for label in pair) for pair in unasked), unasked
+    assert all(any(label.split("=")[0] in sometimes for label in pair) for pair in unasked), (
+        unasked
+    )
+    env = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
     for pair in pairs:
         data = pair_data(pair, offered)
         try:
             answers = copier_answers(template, data, Path("/nonexistent/pretend"))
         except ValueError:
             continue
-        # Copier takes only an answer to a question it does not ask: pretrained, for a table.
-        assert "pretrained" in data and answers["modality"] == "tabular", pair
+        # Copier takes only an answer to a question it does not ask: pretrained for a table or
+        # a text, tokenizer for a table or an image.
+        ignored = [
+            name
+            for name in data
+            if name in sometimes
+            and env.from_string(str(config[name]["when"])).render(answers).strip() != "True"
+        ]
+        assert ignored, pair
 
 
 @pytest.mark.slow
@@ -294,7 +307,7 @@ def test_point_names_are_short_and_unique(matrix: Matrix) -> None:
     pairwise = [point for point in matrix.points if point.kind == "pairwise"]
     awkward = [point for point in matrix.points if point.kind == "names"]
     extra = [point for point in matrix.points if point.kind == "defaults"][1:]
-    assert [point.name for point in extra] == ["defaults-image"]
+    assert [point.name for point in extra] == ["defaults-image", "defaults-text"]
     assert all(point.name == f"p{i:02d}" for i, point in enumerate(pairwise, start=1))
     assert matrix.points[2:] == (*extra, *pairwise, *awkward)
     assert [point.name for point in awkward] == list(AWKWARD_ANSWERS)
@@ -322,16 +335,22 @@ def test_matrix_is_deterministic(matrix: Matrix) -> None:
 
 def test_select_points(matrix: Matrix) -> None:
     names = [p.name for p in select_points(matrix, "ci")]
-    tabular_pairwise = [
-        p.name
-        for p in matrix.points
-        if p.kind == "pairwise" and matrix.modalities[p.name] == matrix.default_modality
-    ]
+
+    def pairwise(modality: str) -> list[str]:
+        return [
+            p.name
+            for p in matrix.points
+            if p.kind == "pairwise" and matrix.modalities[p.name] == modality
+        ]
+
+    tabular, text = pairwise(matrix.default_modality), pairwise("text")
+    assert CI_OTHER_MODALITY_POINTS == {"image": 0, "text": 1}
     assert names == [
         "defaults",
         "all-on",
         "defaults-image",
-        *tabular_pairwise[:CI_PAIRWISE_POINTS],
+        "defaults-text",
+        *sorted([*tabular[:CI_PAIRWISE_POINTS], text[0]]),
         next(iter(AWKWARD_ANSWERS)),
     ]
     assert [p.name for p in select_points(matrix, "names")] == list(AWKWARD_ANSWERS)
@@ -347,6 +366,25 @@ def test_select_points(matrix: Matrix) -> None:
     ]
     with pytest.raises(ValueError, match="unknown subset or point 'p999'"):
         select_points(matrix, "p999")
+
+
+def test_questionnaire_remembers_outcomes_without_sharing_answers(matrix: Matrix) -> None:
+    # One questionnaire remembers each question's outcome by the answers it reads; its
+    # evaluations equal a fresh questionnaire's, in any order, and a caller changing one
+    # evaluation's answers changes no other's.
+    remembering = Questionnaire.from_file()
+    points = [dict(point.answers) for point in matrix.points]
+    for data in [*points, *reversed(points)]:
+        fresh = Questionnaire.from_file().evaluate(data)
+        assert remembering.evaluate(data) == fresh
+    first = remembering.evaluate({})
+    first.answers["inputs"].append("csv")
+    first.answers["shadowed_modules"].clear()
+    again = remembering.evaluate({})
+    assert again.answers["inputs"] == ["numpy", "sklearn"]
+    assert "json" in again.answers["shadowed_modules"]
+    shared = remembering.evaluate({}, shared=True)
+    assert shared.answers["inputs"] is remembering.evaluate({}, shared=True).answers["inputs"]
 
 
 # --- Fake templates ----------------------------------------------------------------------------
@@ -501,6 +539,16 @@ def test_questionnaire_agrees_with_copier(template: Path, tmp_path: Path) -> Non
         {"license": "GPL"},
         {"learning_rate": "1e-3"},
         {"learning_rate": "abc"},
+        # The text modality: its default follows data_type; its questions and refusals.
+        {"data_type": "text"},
+        {"modality": "text", "inputs": ["numpy"]},
+        {"modality": "text", "backbones": ["linear"]},
+        {"modality": "text", "backbones": ["huggingface"], "huggingface_model": "a/b/c"},
+        {"modality": "text", "tokenizer": "bpe", "vocab_size": 499},
+        {"modality": "text", "task_type": "regression", "max_length": 8192},
+        {"data_type": "text", "model_class": "TextTokenizer"},
+        {"modality": "text", "inputs": ["lists"], "cli": True},
+        {"tokenizer": "bpe"},
     ]
     for number, data in enumerate(cases):
         evaluation = questionnaire.evaluate(data)

@@ -61,6 +61,7 @@ def test_every_declared_dependency_is_installed_and_followed(
     names = {requirement.name for requirement in declared_requirements()}
     assert {"torch", "numpy", "pytorch-lightning", "torchmetrics", "pytest"} <= names
     assert {"torchvision", "pillow"} <= names
+    assert {"tokenizers", "transformers"} <= names
     _, missing = derived
     assert not missing, f"install these to derive the names they provide: {missing}"
 
@@ -78,6 +79,8 @@ def test_shadowed_modules_hold_every_importable_top_level_module(
     # The closure goes past the direct dependencies: tqdm comes with Lightning, sympy with torch.
     assert {"json", "torch", "tqdm", "sympy", "yaml", "lightning_utilities"} <= listed
     assert {"torchvision", "PIL"} & listed == {"torchvision"}  # PIL is no lowercase name
+    # A text task's tokenizers, and transformers with what it brings (the huggingface extra).
+    assert {"tokenizers", "transformers", "huggingface_hub", "safetensors"} <= listed
 
 
 def test_core_names_are_the_cores_own_all() -> None:
@@ -110,6 +113,14 @@ ALL_ON = {
         "modality": "image",
         "inputs": ["folders", "files", "csv", "dataframe", "numpy", "tensor"],
         "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0"],
+        "cli": True,
+        "extra_metrics": ["f1score", "auroc"],
+        "lr_scheduler": "StepLR",
+    },
+    "text": {
+        "modality": "text",
+        "inputs": ["lists", "json", "csv", "dataframe"],
+        "backbones": ["embedding-bag", "transformer", "huggingface"],
         "cli": True,
         "extra_metrics": ["f1score", "auroc"],
         "lr_scheduler": "StepLR",
