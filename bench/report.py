@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import fit, image, imports, render
+from . import fit, image, imports, render, text
 from .accuracy import BATCH_SIZE, MAX_EPOCHS, TEST_SIZE
 
 MIB = 1024  # results hold KiB
@@ -52,17 +52,23 @@ def fit_summary(section: dict[str, Any]) -> dict[str, dict[str, float]]:
     return summary
 
 
+def variant_fits(fits: dict[str, Any], count: int, unit: str) -> dict[str, dict[str, float]]:
+    """Median wall and CPU time of each variant's fit, and ``unit`` (``count`` a fit) a second."""
+    summary = {}
+    for variant, runs in fits["runs"].items():
+        wall = _median([run["fit_s"] for run in runs])
+        summary[variant] = {
+            "median": wall,
+            "cpu": _median([run["cpu_s"] for run in runs]),
+            f"{unit}_per_s": count / wall,
+        }
+    return summary
+
+
 def image_summary(section: dict[str, Any]) -> dict[str, Any]:
     """Median fit time and throughput of each image variant, and decoding images per second."""
     fits = section["fit"]
-    summary: dict[str, Any] = {"fit": {}, "decode": {}}
-    for variant, runs in fits["runs"].items():
-        wall = _median([run["fit_s"] for run in runs])
-        summary["fit"][variant] = {
-            "median": wall,
-            "cpu": _median([run["cpu_s"] for run in runs]),
-            "images_per_s": fits["images"] / wall,
-        }
+    summary: dict[str, Any] = {"fit": variant_fits(fits, fits["images"], "images"), "decode": {}}
     for loader, by_workers in section["decode"]["images_per_s"].items():
         summary["decode"][loader] = {int(w): _median(rates) for w, rates in by_workers.items()}
     return summary
@@ -116,6 +122,35 @@ def memory_summary(section: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def text_summary(section: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Median fit time and throughput (texts a second) of each text variant."""
+    fits = section["fit"]
+    return variant_fits(fits, fits["texts"], "texts")
+
+
+def _modality_fits(results: dict[str, Any]) -> list[tuple[str, dict[str, dict[str, float]]]]:
+    """The image and text fit comparisons measured: each target's title and its summary."""
+    found = []
+    if "image" in results and "fit" in results["image"]:
+        found.append(
+            (
+                f"Image fit time, {results['image']['fit']['images']:,} PNG files, one epoch: "
+                "rendered image task vs hand-written LightningModule on `ImageFolder`",
+                image_summary(results["image"])["fit"],
+            )
+        )
+    if "text" in results and "fit" in results["text"]:
+        found.append(
+            (
+                f"Text fit time, {results['text']['fit']['texts']:,} sentences, one epoch: "
+                "rendered text task vs hand-written LightningModule, same tokenizer, model and "
+                "batch size",
+                text_summary(results["text"]),
+            )
+        )
+    return found
+
+
 def _targets(results: dict[str, Any]) -> list[tuple[str, str, str, str, bool | None]]:
     rows: list[tuple[str, str, str, str, bool | None]] = []
     if "fit" in results:
@@ -132,14 +167,12 @@ def _targets(results: dict[str, Any]) -> list[tuple[str, str, str, str, bool | N
                 ratio <= FIT_GOAL,
             )
         )
-    if "image" in results and "fit" in results["image"]:
-        fits = image_summary(results["image"])["fit"]
+    for title, fits in _modality_fits(results):
         task, hand = fits["task"]["median"], fits["lightning"]["median"]
         ratio = task / hand
         rows.append(
             (
-                f"Image fit time, {results['image']['fit']['images']:,} PNG files, one epoch: "
-                "rendered image task vs hand-written LightningModule on `ImageFolder`",
+                title,
                 f"{_seconds(task)} vs {_seconds(hand)}",
                 f"{ratio:.2f}x",
                 f"≤ {FIT_GOAL:.2f}x",
@@ -641,6 +674,58 @@ def _image_section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _text_section(results: dict[str, Any]) -> list[str]:
+    fits = results["text"]["fit"]
+    summary = text_summary(results["text"])
+    hand = summary["lightning"]
+    lines = [
+        "## Text throughput",
+        "",
+        f"{fits['texts']:,} seeded sentences over {len(text.TOPICS)} topics (some words in "
+        f"other scripts), batch {text.BATCH_SIZE}, one epoch, {fits['rounds']} alternating "
+        f"rounds. Both variants fit the same WordPiece tokenizer (vocabulary "
+        f"{text.VOCAB_SIZE:,}, at most {text.MAX_LENGTH} tokens) on the training texts when "
+        f"training starts, and train the same `{text.BACKBONE}` backbone with a linear head; "
+        "the time is `trainer.fit`, so it includes fitting the tokenizer.",
+        "",
+    ]
+    lines += _table(
+        ("variant", "fit (median)", "CPU (median)", "texts/s", "vs hand-written"),
+        [
+            (
+                text.LABELS[variant],
+                _seconds(data["median"]),
+                _seconds(data["cpu"]),
+                f"{data['texts_per_s']:,.0f}",
+                f"{data['median'] / hand['median']:.2f}x",
+            )
+            for variant, data in summary.items()
+        ],
+    )
+    return [*lines, ""]
+
+
+def _kept_note(meta: dict[str, Any]) -> list[str]:
+    """Which earlier runs the kept sections come from (results files of either layout)."""
+    if not meta.get("kept"):
+        return []
+    runs = meta.get("kept_runs") or [{**meta["kept_from"], "sections": meta["kept"]}]
+    parts = [
+        f"{', '.join(run['sections'])} from the run of {run.get('date', '?')} at "
+        f"{run.get('commit', '?')} (torch {run.get('versions', {}).get('torch', '?')})"
+        for run in runs
+    ]
+    attributed = {name for run in runs for name in run["sections"]}
+    unattributed = [name for name in meta["kept"] if name not in attributed]
+    if unattributed:
+        parts.append(f"{', '.join(unattributed)} as its section says")
+    return [
+        f"> Sections kept from earlier runs: {'; '.join(parts)}. The run described below "
+        f"measured {', '.join(meta['sections'])}.",
+        "",
+    ]
+
+
 def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
     """Write ``BENCHMARKS.md``."""
     meta = results["meta"]
@@ -654,14 +739,7 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         "`bench/results.json`. `python -m bench --only fit,imports` runs some sections.",
         "",
     ]
-    if meta.get("kept"):
-        kept_from = meta["kept_from"]
-        lines += [
-            f"> Sections {', '.join(meta['kept'])} are kept from the run of "
-            f"{kept_from['date']} at {kept_from['commit']}; the run described below measured "
-            f"{', '.join(meta['sections'])}.",
-            "",
-        ]
+    lines += _kept_note(meta)
     if meta["quick"]:
         lines += ["> **Quick run** (`--quick`): too few repeats for the numbers to mean much.", ""]
     lines += [
@@ -700,6 +778,8 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         lines += _loop_section(results)
     if "image" in results:
         lines += _image_section(results)
+    if "text" in results and "fit" in results["text"]:
+        lines += _text_section(results)
     lines += [
         "## How it is measured",
         "",
@@ -714,6 +794,10 @@ def write_report(results: dict[str, Any], path: Path, chart: Path) -> None:
         "- `bench/image.py`: the image row, with a Python whose torchvision imports (the "
         "rendered image task against a hand-written module on `ImageFolder`, same network, "
         "transforms, batch size and workers; decoding with 0 and 2 workers).",
+        "- `bench/text.py`: the text row (the rendered text task on `TextData.from_lists` "
+        "against a hand-written module on a list of `(text, label)` pairs whose collate "
+        "function calls the rendered `TextTokenizer`; same backbone, head, optimiser, metric, "
+        "logging and batch size).",
         "- `bench/imports.py`, `bench/render.py`, `bench/accuracy.py`, `bench/loop.py` "
         "(`python -m bench --only loop`): the other benchmarks; "
         "`bench/report.py` writes this file and the chart; `bench/results.json` holds every "
@@ -786,11 +870,9 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         ratios.append(
             ("fit vs hand-written", summary["task"]["median"] / summary["lightning"]["median"], 1)
         )
-    if "image" in results and "fit" in results["image"]:
-        fits = image_summary(results["image"])["fit"]
-        ratios.append(
-            ("image fit vs hand-written", fits["task"]["median"] / fits["lightning"]["median"], 1)
-        )
+    for title, fits in _modality_fits(results):
+        name = f"{title.split()[0].lower()} fit vs hand-written"
+        ratios.append((name, fits["task"]["median"] / fits["lightning"]["median"], FIT_GOAL))
     if "imports" in results:
         medians = results["imports"]["medians"]
         ratios.append(("import vs stack", medians["package"] / medians["stack"], IMPORT_GOAL))

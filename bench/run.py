@@ -57,7 +57,7 @@ class Plan:
     image_rounds: int = 5
     image_workers: int = 2
     decode_rounds: int = 3
-    text_rounds: int = 5
+    text_rounds: int = 15
 
 
 FULL = Plan()
@@ -241,6 +241,37 @@ BENCHES: dict[str, Callable[[Plan, dict[str, str]], dict[str, Any]]] = {
 }
 
 
+PROVENANCE = ("date", "commit", "versions", "machine")
+"""What the report says of the earlier run a kept section was measured in."""
+
+
+def kept_runs(saved_meta: dict[str, Any], kept: list[str]) -> list[dict[str, Any]]:
+    """Which earlier run measured each kept section, newest run first.
+
+    Args:
+        saved_meta: The ``meta`` of the results file being rewritten.
+        kept: The sections kept from it.
+
+    Returns:
+        One entry per earlier run that measured a kept section: its :data:`PROVENANCE` and
+        ``sections``. A kept section found in none (one merged by hand) is in none of them.
+    """
+    earlier = saved_meta.get("kept_runs")
+    if earlier is None and "kept_from" in saved_meta:  # a results file from before kept_runs
+        old = saved_meta["kept_from"]
+        measured = old.get("sections", saved_meta["kept"])
+        earlier = [{**old, "sections": [name for name in saved_meta["kept"] if name in measured]}]
+    runs = [{**saved_meta, "sections": saved_meta.get("sections", [])}, *(earlier or [])]
+    found = []
+    for run in runs:
+        sections = [name for name in run["sections"] if name in kept]
+        if sections:
+            found.append(
+                {**{key: run[key] for key in PROVENANCE if key in run}, "sections": sections}
+            )
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report; return the exit code."""
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
@@ -303,10 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads(args.results.read_text(encoding="utf-8"))
         kept = [name for name in SECTIONS if name in saved and name not in results]
         if kept:
-            saved_meta = saved["meta"].get("kept_from", saved["meta"])
             results |= {name: saved[name] for name in kept}
             results["meta"]["kept"] = kept
-            results["meta"]["kept_from"] = saved_meta
+            results["meta"]["kept_runs"] = kept_runs(saved["meta"], kept)
 
     args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_chart(results, args.chart)

@@ -21,10 +21,9 @@ their medians compares them on the same machine at the same time. As a worker::
 import argparse
 import random
 import time
-from collections.abc import Callable
 from typing import Any
 
-from .common import QUIET_TRAINER, emit, quiet
+from .common import QUIET_TRAINER, Fit, alternate_fits, emit, import_stack, median, quiet
 
 TEXT_ANSWERS: dict[str, Any] = {
     "project_name": "bench-txt",
@@ -167,33 +166,26 @@ def fit_lightning(texts: list[str], targets: list[int]) -> dict[str, Any]:
     return {"fit_s": end - fit_start, "cpu_s": cpu, "total_s": end - start}
 
 
-FITS: dict[str, Callable[[list[str], list[int]], dict[str, Any]]] = {
+FITS: dict[str, Fit] = {
     "task": fit_task,
     "lightning": fit_lightning,
 }
+"""Each variant's fit, in :data:`VARIANTS`' order (the order they take turns)."""
+
+TASK_PACKAGE = f"{TEXT_LIBRARY}.text.classification"
+"""The rendered text task's package; the tokenizers library comes with it."""
 
 
 def alternate(rounds: int) -> dict[str, Any]:
     """Fit both variants ``rounds`` times, in the order A, B, A, B..., after a warm-up each."""
-    import torch
-
-    torch.set_num_threads(1)
+    import_stack("tokenizers", TASK_PACKAGE)
     texts, targets = corpus()
-    for variant in VARIANTS:  # warm-up: first-call costs are not counted
-        torch.manual_seed(0)
-        FITS[variant](texts, targets)
-    runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in VARIANTS}
-    for round_index in range(rounds):
-        for variant in VARIANTS:
-            torch.manual_seed(round_index)
-            runs[variant].append(FITS[variant](texts, targets))
+    runs = alternate_fits(FITS, (texts, targets), rounds)
     return {"texts": len(texts), "rounds": rounds, "runs": runs}
 
 
 def ratio(result: dict[str, Any]) -> float:
     """The task's median fit time over the hand-written module's (the issue's target: <= 1)."""
-    from .common import median
-
     times = {v: median([run["fit_s"] for run in result["runs"][v]]) for v in VARIANTS}
     return times["task"] / times["lightning"]
 
