@@ -146,7 +146,7 @@ class Trainer(pl.Trainer):
         ckpt_path: str | Path | None = None,
         verbose: bool = True,
         datamodule: LightningDataModule | None = None,
-        **kwargs: Any,
+        weights_only: bool | None = None,
     ) -> list[Mapping[str, float]]:
         """Validate, as ``pytorch_lightning.Trainer.validate`` does, with a quiet run.
 
@@ -160,12 +160,15 @@ class Trainer(pl.Trainer):
                 ``fit`` (as in Lightning).
             verbose: Whether to print the results.
             datamodule: The data module holding the validation split.
-            **kwargs: Lightning's other ``validate`` arguments (``weights_only``).
+            weights_only: Whether that checkpoint loads only tensors and plain data (as in
+                Lightning; ``None`` is this trainer's safe default).
 
         Returns:
             One dictionary of logged metrics per data loader.
         """
-        return self._run_quietly(  # type: ignore[no-any-return]
+        # Passed on only when given: Lightning 2.0 has no such argument.
+        kwargs = {} if weights_only is None else {"weights_only": weights_only}
+        return self._run_quietly(
             super().validate, model, dataloaders, ckpt_path, verbose, datamodule, **kwargs
         )
 
@@ -176,7 +179,7 @@ class Trainer(pl.Trainer):
         ckpt_path: str | Path | None = None,
         verbose: bool = True,
         datamodule: LightningDataModule | None = None,
-        **kwargs: Any,
+        weights_only: bool | None = None,
     ) -> list[Mapping[str, float]]:
         """Test, as ``pytorch_lightning.Trainer.test`` does, with a quiet run.
 
@@ -190,12 +193,15 @@ class Trainer(pl.Trainer):
                 ``fit`` (as in Lightning).
             verbose: Whether to print the results.
             datamodule: The data module holding the test split.
-            **kwargs: Lightning's other ``test`` arguments (``weights_only``).
+            weights_only: Whether that checkpoint loads only tensors and plain data (as in
+                Lightning; ``None`` is this trainer's safe default).
 
         Returns:
             One dictionary of logged metrics per data loader.
         """
-        return self._run_quietly(  # type: ignore[no-any-return]
+        # Passed on only when given: Lightning 2.0 has no such argument.
+        kwargs = {} if weights_only is None else {"weights_only": weights_only}
+        return self._run_quietly(
             super().test, model, dataloaders, ckpt_path, verbose, datamodule, **kwargs
         )
 
