@@ -23,7 +23,6 @@ from typing import Any, Final
 
 from copier.errors import DirtyLocalWarning
 
-from . import envs
 from .checks import (
     CheckResult,
     leftover_jinja,
@@ -221,7 +220,11 @@ def check_point(point: Point, options: CheckOptions) -> PointReport:
                 if name == "tests":
                     results[name] = pytest_run(dest, timeout=options.timeout, python=python)
                 elif name == "types":
-                    with envs.mypy_cache(python) as cache:
+                    # Imported here: `python -m generator.envs` runs that module as __main__,
+                    # which an import of it at the package's import would come before.
+                    from .envs import mypy_cache
+
+                    with mypy_cache(python) as cache:
                         results[name] = mypy_run(dest, cache_dir=cache, python=python)
                 else:
                     results[name] = CHECKS[name](dest)
