@@ -19,5 +19,6 @@ class DataKeys(str, Enum):
     def __str__(self) -> str:
         return self.value
 
-    def __hash__(self) -> int:
-        return hash(self.value)
+    # A member hashes as its string does, so it and the string are one dictionary key; str's
+    # own hash does that without a Python call per lookup.
+    __hash__ = str.__hash__
