@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,43 @@ def ci_check(tmp_path_factory: pytest.TempPathFactory, matrix: Matrix) -> CiChec
             points |= {point["name"]: point for point in json.loads(report.read_text())["points"]}
     ordered = {name: points[name] for name in names if name in points}
     return CiCheck(runs, ordered | points, root / "kept")
+
+
+def outcomes(report: Path) -> dict[tuple[str, str], str]:
+    """How each test case of a JUnit report ended, by ``(dotted module, test name)``."""
+    found = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        outcome = next(
+            (child.tag for child in case if child.tag in ("skipped", "failure", "error")),
+            "passed",
+        )
+        found[case.get("classname", ""), case.get("name", "")] = outcome
+    return found
+
+
+def assert_passed_every_check(ci_check: CiCheck, name: str) -> set[str]:
+    """Assert that the session's ``ci`` run passed every check on the point ``name``.
+
+    That is render, jinja, lint, format, mypy and the rendered suite, in which every test case
+    of every test file ran and passed: none skipped for a missing package.
+
+    Returns:
+        The rendering's test modules, dotted (``tests.core.test_data``...).
+    """
+    results = ci_check.points[name]["results"]
+    assert set(results) == {"render", "jinja", "lint", "format", "types", "tests"}, name
+    assert all(result["ok"] for result in results.values()), {
+        check: result["output"][-3000:] for check, result in results.items() if not result["ok"]
+    }
+    assert "Success: no issues found" in results["types"]["output"]
+    rendering = ci_check.kept / name
+    ended = outcomes(rendering / CI_JUNIT)
+    assert ended and set(ended.values()) == {"passed"}, {
+        case: outcome for case, outcome in ended.items() if outcome != "passed"
+    }
+    files = {
+        path.relative_to(rendering).with_suffix("").as_posix().replace("/", ".")
+        for path in (rendering / "tests").rglob("test_*.py")
+    }
+    assert files == {module for module, _ in ended}, name
+    return files

@@ -19,14 +19,13 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import CI_JUNIT, CiCheck
+from conftest import CiCheck, assert_passed_every_check
 from generator import envs, render
 from generator.catalogue import CI_OTHER_MODALITY_POINTS
 from generator.matrix import CI_PAIRWISE_POINTS, MODALITY, Matrix, select_points
 from generator.questionnaire import Questionnaire
 from generator.runner import CheckOptions, failure_details, run_points
 from generator.template import COPIER_FILE, TEMPLATE_ROOT
-from test_ship import outcomes
 
 IMAGE = "image"
 IMAGE_DEFAULTS = f"defaults-{IMAGE}"
@@ -139,22 +138,5 @@ def test_the_image_defaults_pass_their_whole_suite_and_mypy_in_the_image_env(
 ) -> None:
     # The session's `check --subset ci` ran every check on the image point, with the image
     # environment's interpreter: torchvision imports nowhere else.
-    point = ci_check.points[IMAGE_DEFAULTS]
-    results = point["results"]
-    assert set(results) == {"render", "jinja", "lint", "format", "types", "tests"}
-    assert all(result["ok"] for result in results.values()), {
-        name: result["output"][-3000:] for name, result in results.items() if not result["ok"]
-    }
-    assert "Success: no issues found" in results["types"]["output"]
-    # Every test case of every test file ran and passed: none skipped for a missing package.
-    rendering = ci_check.kept / IMAGE_DEFAULTS
-    ended = outcomes(rendering / CI_JUNIT)
-    assert ended and set(ended.values()) == {"passed"}, {
-        case: outcome for case, outcome in ended.items() if outcome != "passed"
-    }
-    files = {
-        path.relative_to(rendering).with_suffix("").as_posix().replace("/", ".")
-        for path in (rendering / "tests").rglob("test_*.py")
-    }
-    assert files == {module for module, _ in ended}
+    files = assert_passed_every_check(ci_check, IMAGE_DEFAULTS)
     assert any(module.endswith(".test_backbones") for module in files)

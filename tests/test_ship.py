@@ -7,13 +7,11 @@ command line), whose whole suite the session's ``ci_check`` runs once, writing a
 every test case of the shipping files in it has to be a pass, none skipped.
 """
 
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from conftest import CI_JUNIT, CiCheck
+from conftest import CI_JUNIT, CiCheck, outcomes
 from generator import read_answers
 
 pytestmark = pytest.mark.slow
@@ -44,18 +42,6 @@ SHIP_TESTS = {
         "test_each_training_sample_goes_to_exactly_one_rank_per_epoch",
     ],
 }
-
-
-def outcomes(report: Path) -> dict[tuple[str, str], str]:
-    """How each test case of a JUnit report ended, by ``(dotted module, test name)``."""
-    found = {}
-    for case in ElementTree.parse(report).getroot().iter("testcase"):
-        outcome = next(
-            (child.tag for child in case if child.tag in ("skipped", "failure", "error")),
-            "passed",
-        )
-        found[case.get("classname", ""), case.get("name", "")] = outcome
-    return found
 
 
 def ship_path(answers: dict, path: str) -> str:

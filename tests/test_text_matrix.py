@@ -3,20 +3,22 @@
 ``modality`` is a factor of the matrix like any question with choices; these tests prove what
 that gives text tasks: every text input, backbone, tokenizer and task type is the answer of
 some text point, each text point renders and passes the jinja, lint and format checks, the
-``ci`` subset holds the text defaults and the first text pairwise point, and a rendering with
-every text input and backbone passes its own suite and mypy. Text renderings need no
-environment of their own: tokenizers and transformers install beside this torch.
+``ci`` subset holds the text defaults and the first text pairwise point, and those two pass
+every check, their own suites included, and together answer every text input, backbone,
+tokenizer and task type. Text renderings need no environment of their own: tokenizers and
+transformers install beside this torch.
+
+The matrix is the session's (tests/conftest.py), and so is the ``ci`` subset's check: this
+module reads the text points' results from it instead of rendering and running them again.
 """
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from generator import render
+from conftest import CiCheck, assert_passed_every_check
 from generator.catalogue import CI_OTHER_MODALITY_POINTS
-from generator.checks import mypy_run, pytest_run
-from generator.matrix import MODALITY, Matrix, build_matrix, select_points
+from generator.matrix import MODALITY, Matrix, select_points
 from generator.questionnaire import Questionnaire
 from generator.runner import CheckOptions, failure_details, run_points
 from generator.template import COPIER_FILE, TEMPLATE_ROOT
@@ -26,17 +28,16 @@ CHOICES = ("inputs", "backbones", "tokenizer", "task_type")
 
 
 @pytest.fixture(scope="module")
-def matrix() -> Matrix:
-    return build_matrix()
-
-
-@pytest.fixture(scope="module")
 def questionnaire() -> Questionnaire:
     return Questionnaire.from_file(COPIER_FILE)
 
 
 def _text_points(matrix: Matrix) -> list[Any]:
     return [point for point in matrix.points if matrix.modalities.get(point.name) == TEXT]
+
+
+def _names(matrix: Matrix) -> set[str]:
+    return {point.name for point in _text_points(matrix)}
 
 
 def _offered(questionnaire: Questionnaire, question: str, **answers: Any) -> set[Any]:
@@ -103,19 +104,22 @@ def test_every_text_point_renders_clean(matrix: Matrix) -> None:
 
 
 @pytest.mark.slow
-def test_every_text_input_and_backbone_passes_its_suite_and_mypy(
-    tmp_path: Path, questionnaire: Questionnaire
+def test_the_ci_text_points_pass_every_check_with_every_input_and_backbone(
+    ci_check: CiCheck, matrix: Matrix, questionnaire: Questionnaire
 ) -> None:
-    # Every input, every backbone, the command line, a BPE tokenizer: the rendered suite
-    # trains, checkpoints, exports and serves each.
-    data = {
-        "data_type": TEXT,
-        "inputs": sorted(_offered(questionnaire, "inputs")),
-        "backbones": sorted(_offered(questionnaire, "backbones")),
-        "tokenizer": "bpe",
-        "cli": True,
-    }
-    project = render(tmp_path / TEXT, data, vcs_ref="HEAD")
-    assert any((project / "src").glob(f"*/{TEXT}/classification/tokenizer.py"))
-    for result in (mypy_run(project), pytest_run(project)):
-        assert result.ok, str(result)
+    # The session's `check --subset ci` ran every check on its text points: their suites train,
+    # checkpoint, export and serve each. Together they answer every text input, backbone,
+    # tokenizer and task type, with and without the command line.
+    names = [point.name for point in select_points(matrix, "ci") if point.name in _names(matrix)]
+    answered: dict[str, set[Any]] = {question: set() for question in (*CHOICES, "cli")}
+    for name in names:
+        files = assert_passed_every_check(ci_check, name)
+        assert any(module.endswith(".test_tokenizer") for module in files)
+        answers = questionnaire.check(dict(matrix.point(name).answers))
+        for question, chosen in answered.items():
+            answer = answers[question]
+            chosen |= set(answer) if isinstance(answer, list) else {answer}
+    for question in ("inputs", "backbones", "tokenizer"):
+        assert answered[question] == _offered(questionnaire, question), question
+    assert answered["task_type"] == {"classification", "regression"}
+    assert answered["cli"] == {True, False}
