@@ -46,6 +46,7 @@ __all__ = [
     "MODALITY_REQUIREMENTS",
     "PROBES",
     "EnvironmentSetupError",
+    "cache_home",
     "env_variable",
     "interpreter",
     "interpreters",
@@ -128,12 +129,22 @@ def requirements(modality: str) -> list[str]:
     return [*pinned, *_generator_requirements()] if pinned else []
 
 
+def cache_home() -> Path:
+    """Where the generator keeps what it can make again: ``$XDG_CACHE_HOME/flash-task``.
+
+    Returns:
+        The directory (``~/.cache/flash-task`` when ``XDG_CACHE_HOME`` is not set); it may not
+        exist yet.
+    """
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "flash-task"
+
+
 def _env_root() -> Path:
     configured = os.environ.get(ENV_DIR_VARIABLE)
     if configured:
         return Path(configured).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "flash-task" / "envs"
+    return cache_home() / "envs"
 
 
 def _env_key(modality: str, wanted: Sequence[str]) -> str:

@@ -37,19 +37,25 @@ Subsets, for ``flash-task check --subset NAME``:
 * any comma-separated point names, e.g. ``defaults,p03``.
 """
 
+import hashlib
 import itertools
 import json
+import os
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
 
 from .catalogue import AWKWARD_ANSWERS, CI_AWKWARD_POINTS, CI_OTHER_MODALITY_POINTS
+from .envs import cache_home
 from .questionnaire import Evaluation, Questionnaire
 from .template import COPIER_FILE, is_computed
 
 __all__ = [
     "CI_PAIRWISE_POINTS",
+    "KEPT_MATRICES",
     "SUBSETS",
     "Factor",
     "Matrix",
@@ -57,8 +63,12 @@ __all__ = [
     "build_matrix",
     "derive_factors",
     "effective_values",
+    "matrix_cache_file",
     "select_points",
 ]
+
+KEPT_MATRICES: Final = 16
+"""How many derived matrices the cache keeps, the newest (one per template version)."""
 
 SUBSETS: Final[dict[str, str]] = {
     "all": "every point",
@@ -765,11 +775,16 @@ class _Builder:
         return Matrix(tuple(points), self.factors, tuple(infeasible))
 
 
-def build_matrix(copier_file: str | Path = COPIER_FILE) -> Matrix:
+def build_matrix(copier_file: str | Path = COPIER_FILE, *, cached: bool = True) -> Matrix:
     """Derive the answer matrix from a template's ``copier.yml``.
+
+    A derivation takes seconds of CPU, and its result depends only on the file, the generator's
+    own code and the Jinja version, so the matrix is kept in a file named by a hash of all of
+    them (:func:`matrix_cache_file`) and read back while none of them changes.
 
     Args:
         copier_file: The ``copier.yml`` to read, or the template directory that holds it.
+        cached: Whether to read and keep the derived matrix in the cache; ``False`` derives it.
 
     Returns:
         The matrix; the same file always gives the same matrix.
@@ -783,6 +798,77 @@ def build_matrix(copier_file: str | Path = COPIER_FILE) -> Matrix:
             (path / name for name in ("copier.yml", "copier.yaml") if (path / name).is_file()),
             path / "copier.yml",
         )
+    if not cached:
+        return _derive(path)
+    cache = matrix_cache_file(path)
+    try:
+        return _matrix_from_data(json.loads(cache.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not kept yet, or unreadable: derive it again
+    matrix = _derive(path)
+    data = _matrix_data(matrix)
+    # Keep it only when JSON gives back the very same matrix (answers are JSON values).
+    if _matrix_from_data(json.loads(json.dumps(data))) == matrix:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            scratch = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            scratch.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(scratch, cache)
+            kept = sorted(cache.parent.glob("*.json"), key=lambda file: file.stat().st_mtime)
+            for stale in kept[:-KEPT_MATRICES]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next derivation
+    return matrix
+
+
+def matrix_cache_file(copier_file: Path) -> Path:
+    """Where the matrix derived from ``copier_file`` is kept, named by what it depends on.
+
+    Args:
+        copier_file: The ``copier.yml``.
+
+    Returns:
+        ``<cache home>/matrices/<hash>.json``: the hash covers the file's bytes, the generator's
+        source files, the Jinja and Python versions (see :func:`generator.envs.cache_home`).
+    """
+    digest = hashlib.sha256(copier_file.read_bytes())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for package in ("jinja2", "jinja2-ansible-filters", "pyyaml"):
+        digest.update(f"{package}=={metadata.version(package)}".encode())
+    digest.update(sys.version.encode())
+    return cache_home() / "matrices" / f"{digest.hexdigest()[:32]}.json"
+
+
+def _matrix_data(matrix: Matrix) -> dict[str, Any]:
+    """All of the matrix as JSON data, for :func:`_matrix_from_data` to give it back."""
+    return {
+        "points": [point.to_json() for point in matrix.points],
+        "factors": [
+            [factor.question, list(factor.values), factor.choice, factor.multiselect]
+            for factor in matrix.factors
+        ],
+        "infeasible": [list(pair) for pair in matrix.infeasible],
+        "modalities": dict(matrix.modalities),
+        "default_modality": matrix.default_modality,
+    }
+
+
+def _matrix_from_data(data: Mapping[str, Any]) -> Matrix:
+    return Matrix(
+        points=tuple(Point(p["name"], p["kind"], dict(p["answers"])) for p in data["points"]),
+        factors=tuple(
+            Factor(question, tuple(values), choice, multiselect)
+            for question, values, choice, multiselect in data["factors"]
+        ),
+        infeasible=tuple((first, second) for first, second in data["infeasible"]),
+        modalities=dict(data["modalities"]),
+        default_modality=data["default_modality"],
+    )
+
+
+def _derive(path: Path) -> Matrix:
     questionnaire = Questionnaire.from_file(path)
     matrix = _Builder(questionnaire).build()
     points = (*matrix.points, *awkward_points(questionnaire))

@@ -9,12 +9,14 @@ per answer set) are marked ``slow``.
 
 import itertools
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,14 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from generator import COPIER_FILE, TEMPLATE_ROOT, choice_values, is_computed
 from generator.catalogue import AWKWARD_ANSWERS, CI_OTHER_MODALITY_POINTS
-from generator.matrix import CI_PAIRWISE_POINTS, Matrix, Point, build_matrix, select_points
+from generator.matrix import (
+    CI_PAIRWISE_POINTS,
+    Matrix,
+    Point,
+    build_matrix,
+    matrix_cache_file,
+    select_points,
+)
 from generator.questionnaire import Questionnaire
 
 Label = tuple[Any, ...]
@@ -44,8 +53,36 @@ def copier_answers(template: Path, data: dict[str, Any], dest: Path) -> dict[str
         defaults=True,
         pretend=True,
         quiet=True,
+        # Only the answers are wanted: no file is rendered, which is most of a copy's time.
+        exclude=["*"],
     )
     return dict(worker.answers.combined)
+
+
+def _settle(template: Path, data: dict[str, Any], dest: Path) -> tuple[bool, Any]:
+    """``copier_answers``, or copier's refusal: ``(True, answers)`` or ``(False, message)``."""
+    try:
+        return True, copier_answers(template, data, dest)
+    except ValueError as error:
+        return False, f"{type(error).__name__}: {error}"
+
+
+def settle_all(
+    template: Path, answer_sets: list[dict[str, Any]], where: Path
+) -> list[tuple[bool, Any]]:
+    """``_settle`` each answer set, in as many processes as there are CPUs (two at most).
+
+    A copy takes about a second of CPU, nearly all of it copier rendering the questions, and
+    the real template's coverage takes a few hundred of them.
+    """
+    context = multiprocessing.get_context("spawn")
+    workers = max(1, min(2, os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(_settle, template, data, where / str(index))
+            for index, data in enumerate(answer_sets)
+        ]
+        return [future.result() for future in futures]
 
 
 def offered_values(copier_file: Path, defaults: dict[str, Any]) -> dict[str, list[Any]]:
@@ -176,10 +213,16 @@ def settled(
 ) -> Iterator[dict[str, dict[str, Any]]]:
     """Each point's answers as copier settles them; copier raises for a refused point."""
     where = tmp_path_factory.mktemp("pretend")
-    yield {
-        point.name: copier_answers(template, point.answers, where / point.name)
-        for point in matrix.points
-    }
+    settled = dict(
+        zip(
+            (point.name for point in matrix.points),
+            settle_all(template, [dict(point.answers) for point in matrix.points], where),
+            strict=True,
+        )
+    )
+    refused = {name: found for name, (ok, found) in settled.items() if not ok}
+    assert not refused, refused
+    yield {name: answers for name, (_, answers) in settled.items()}
     shutil.rmtree(where, ignore_errors=True)
 
 
@@ -206,11 +249,10 @@ def test_matrix_covers_every_value_and_every_pair(
         unasked
     )
     env = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
-    for pair in pairs:
-        data = pair_data(pair, offered)
-        try:
-            answers = copier_answers(template, data, Path("/nonexistent/pretend"))
-        except ValueError:
+    datas = [pair_data(pair, offered) for pair in pairs]
+    settled_pairs = settle_all(template, datas, Path("/nonexistent/pretend"))
+    for pair, data, (accepted, answers) in zip(pairs, datas, settled_pairs, strict=True):
+        if not accepted:
             continue
         # Copier takes only an answer to a question it does not ask: pretrained for a table or
         # a text, tokenizer for a table or an image.
@@ -313,20 +355,20 @@ def test_point_names_are_short_and_unique(matrix: Matrix) -> None:
     assert [point.name for point in awkward] == list(AWKWARD_ANSWERS)
 
 
-def test_matrix_is_deterministic(matrix: Matrix) -> None:
-    # Another process with another string hash seed derives the very same matrix; it runs
-    # while this process derives the matrix a second time.
+def test_matrix_is_deterministic(matrix: Matrix, tmp_path: Path) -> None:
+    # Another process with another string hash seed and an empty cache derives the very same
+    # matrix; it runs while this process derives the matrix a second time, not from the cache.
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
     process = subprocess.Popen(
         [sys.executable, "-m", "generator.matrix"],
         cwd=TEMPLATE_ROOT,
-        env={**os.environ, "PYTHONHASHSEED": seed},
+        env={**os.environ, "PYTHONHASHSEED": seed, "XDG_CACHE_HOME": str(tmp_path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert build_matrix() == matrix
+        assert build_matrix(cached=False) == matrix
     finally:
         stdout, stderr = process.communicate(timeout=600)
     assert process.returncode == 0, stderr
@@ -561,3 +603,30 @@ def test_questionnaire_agrees_with_copier(template: Path, tmp_path: Path) -> Non
         assert evaluation.ok, (data, evaluation.error)
         for name, value in evaluation.answers.items():
             assert answers[name] == value, (data, name)
+
+
+def test_a_kept_matrix_is_the_derived_one_until_copier_yml_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    template = fake_template(tmp_path / "kept", EVERY_KIND)
+    derived = build_matrix(template, cached=False)
+    kept = matrix_cache_file(template / "copier.yml")
+    assert not kept.exists()
+    assert build_matrix(template) == derived
+    assert kept.is_file() and kept.parent == tmp_path / "cache" / "flash-task" / "matrices"
+    # Read back, not derived: a matrix written there is the one given.
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    data["points"] = data["points"][:1]
+    kept.write_text(json.dumps(data), encoding="utf-8")
+    assert build_matrix(template).points == derived.points[:1]
+    # An unreadable file is derived again, and replaced.
+    kept.write_text("{not json", encoding="utf-8")
+    assert build_matrix(template) == derived
+    assert json.loads(kept.read_text(encoding="utf-8"))["points"] == [
+        point.to_json() for point in derived.points
+    ]
+    # Another copier.yml is another file.
+    copier_yml = template / "copier.yml"
+    copier_yml.write_text(copier_yml.read_text() + "\n# a comment\n", encoding="utf-8")
+    assert matrix_cache_file(copier_yml) != kept
