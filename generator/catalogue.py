@@ -88,7 +88,13 @@ AWKWARD_ANSWERS: Final[MappingProxyType[str, MappingProxyType[str, Any]]] = Mapp
                 "modality": "image",
                 "model_class": "M" + "x" * 39,
                 "inputs": ["folders", "files", "csv", "dataframe", "numpy", "tensor"],
-                "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0"],
+                "backbones": [
+                    "small-cnn",
+                    "resnet18",
+                    "mobilenet_v3_small",
+                    "efficientnet_b0",
+                    "timm",
+                ],
                 "cli": True,
             },
             # The text task with the longest names, every input, every backbone, the longest

@@ -55,14 +55,15 @@ __all__ = [
 ]
 
 MODALITY_REQUIREMENTS: Final[Mapping[str, tuple[str, ...]]] = {
-    # torchvision's wheels are built against one torch release: install them as a pair.
-    "image": ("torch==2.14.1", "torchvision==0.29.1", "pillow>=10"),
+    # torchvision's wheels are built against one torch release: install them as a pair. timm is
+    # for renderings with the timm backbone.
+    "image": ("torch==2.14.1", "torchvision==0.29.1", "pillow>=10", "timm==1.0.31"),
 }
 """What a modality's environment installs before the generator's ``[test]`` extra; a modality
 that is not listed is checked with this interpreter."""
 
 PROBES: Final[Mapping[str, tuple[str, ...]]] = {
-    "image": ("torch", "torchvision", "PIL", "pytorch_lightning", "pytest", "mypy"),
+    "image": ("torch", "torchvision", "PIL", "timm", "pytorch_lightning", "pytest", "mypy"),
 }
 """The modules a modality's interpreter must import for its checks to run."""
 

@@ -259,3 +259,24 @@ def test_the_added_image_task_passes_mypy_and_its_tests_import_in_the_image_env(
     modules = {path.stem for path in (library / "tests" / IMAGE).rglob("test_*.py")}
     assert {"test_backbones", "test_inputs", "test_model"} <= modules
     assert all(f"{module}.py::" in collected.output for module in modules), collected.output
+
+
+def test_an_image_task_with_the_timm_backbone_brings_the_timm_extra(
+    default_project: Path, tmp_path: Path
+) -> None:
+    answers = {"data_type": IMAGE, "backbones": ["small-cnn", "timm"]}
+    alone = render(tmp_path / "alone", answers, vcs_ref="HEAD")
+    library = shutil.copytree(default_project, tmp_path / "library")
+    data = ["-d", f"data_type={IMAGE}", "-d", "backbones=[small-cnn, timm]"]
+    assert main(["add", str(library), *data, "--vcs-ref", "HEAD"]) == 0
+    before = _toml((default_project / PYPROJECT).read_text(encoding="utf-8"))
+    after = _toml((library / PYPROJECT).read_text(encoding="utf-8"))
+    view = _toml((alone / PYPROJECT).read_text(encoding="utf-8"))
+    # The extras are the image library's: timm added, and the test extra installs it too.
+    extras = after["project"]["optional-dependencies"]
+    assert "timm" not in before["project"]["optional-dependencies"]
+    assert extras == view["project"]["optional-dependencies"]
+    assert [requirement.split(">")[0] for requirement in extras["timm"]] == ["timm"]
+    assert any(requirement.endswith("[export,serve,timm]") for requirement in extras["test"])
+    for result in (ruff_check(library), ruff_format(library)):
+        assert result.ok, result.output

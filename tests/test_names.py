@@ -112,7 +112,7 @@ ALL_ON = {
     "image": {
         "modality": "image",
         "inputs": ["folders", "files", "csv", "dataframe", "numpy", "tensor"],
-        "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0"],
+        "backbones": ["small-cnn", "resnet18", "mobilenet_v3_small", "efficientnet_b0", "timm"],
         "cli": True,
         "extra_metrics": ["f1score", "auroc"],
         "lr_scheduler": "StepLR",
