@@ -34,6 +34,10 @@ from generator.checks import mypy_run, pytest_run
 from generator.cli import main
 from generator.library_files import INSTALL, PYPROJECT, README, WORKFLOW
 
+# Every test here grows rendered libraries by tasks of other modalities, renderings a test: the
+# quick suite skips them.
+pytestmark = pytest.mark.slow
+
 LIBRARY = "flash_tasks"
 IMAGE = "image"
 ALONE_ONLY = frozenset({PYPROJECT, README, "CHANGELOG.md", ".copier-answers.yml"})
@@ -240,7 +244,6 @@ def test_the_added_image_task_sits_among_the_image_library_s_own_files(
     assert all(grown_tool[key] == alone_tool[key] for key in grown_tool if key != "mypy")
 
 
-@pytest.mark.slow
 def test_the_added_image_task_passes_mypy_and_its_tests_import_in_the_image_env(
     image_in_tabular: Grown,
 ) -> None:

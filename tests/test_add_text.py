@@ -24,6 +24,10 @@ from generator.cli import main
 from generator.library_files import PYPROJECT, README, WORKFLOW
 from test_add_modalities import ALONE_ONLY, _texts, _toml
 
+# Every test here grows a rendered library by a task, renderings a test: the quick suite skips
+# them.
+pytestmark = pytest.mark.slow
+
 PROJECT = {"project_name": "mixed-tasks"}
 LIBRARY = "mixed_tasks"
 TEXT = {
@@ -100,7 +104,6 @@ def test_the_added_text_task_sits_among_the_text_library_s_own_files(
     assert differing == ALONE_ONLY | {WORKFLOW}
 
 
-@pytest.mark.slow
 def test_the_added_text_task_passes_mypy_and_its_tests_import(
     grown: tuple[Path, dict[str, str], Path],
 ) -> None:

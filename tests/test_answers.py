@@ -314,14 +314,17 @@ def kinds(cases: list[Any], per_kind: int) -> list[Any]:
 
 # Each case costs a clone of the template per way, so every case goes to the questionnaire
 # (which follows copier's steps in microseconds, below) and the first cases of each kind to
-# copier's own API, to `flash-task new` (which refuses through `render`) and to `render`.
+# copier's own API, to `flash-task new` (which refuses through `render`) and to `render`. The
+# quick suite keeps the `render` way; the slow tests add copier's API and `flash-task new`.
 WAYS = [
     *(
-        pytest.param(refused_by_copier, *param.values, id=f"copier-{param.id}")
+        pytest.param(
+            refused_by_copier, *param.values, id=f"copier-{param.id}", marks=pytest.mark.slow
+        )
         for param in kinds(CASES, 3)
     ),
     *(
-        pytest.param(refused_by_cli, *param.values, id=f"cli-{param.id}")
+        pytest.param(refused_by_cli, *param.values, id=f"cli-{param.id}", marks=pytest.mark.slow)
         for param in kinds(CASES, 2)
     ),
     *(
@@ -381,6 +384,7 @@ def dest_with_readme(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.mark.slow
 def test_copier_api_does_not_overwrite_a_user_file(dest_with_readme: Path) -> None:
     # Without a terminal copier cannot ask whether to overwrite, so it raises. It may have
     # written other files by then; `flash-task new` plans first to write nothing at all.
@@ -397,6 +401,7 @@ def test_copier_api_does_not_overwrite_a_user_file(dest_with_readme: Path) -> No
     assert (dest_with_readme / "README.md").read_text(encoding="utf-8") == USER_README
 
 
+@pytest.mark.slow
 def test_cli_new_refuses_a_user_file_before_writing_anything(
     dest_with_readme: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -451,6 +456,7 @@ def spellings(text: str) -> set[str]:
     return forms
 
 
+@pytest.mark.slow
 def test_free_text_round_trips_through_toml(free_text: tuple[Path, dict[str, str]]) -> None:
     project, answers = free_text
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
@@ -458,12 +464,14 @@ def test_free_text_round_trips_through_toml(free_text: tuple[Path, dict[str, str
     assert pyproject["project"]["authors"][0]["name"] == answers["author_name"]
 
 
+@pytest.mark.slow
 def test_free_text_is_recorded_exactly(free_text: tuple[Path, dict[str, str]]) -> None:
     project, answers = free_text
     recorded = read_answers(project)
     assert {key: recorded[key] for key in answers} == answers
 
 
+@pytest.mark.slow
 def test_free_text_appears_in_the_markdown_and_license(
     free_text: tuple[Path, dict[str, str]],
 ) -> None:
@@ -474,6 +482,7 @@ def test_free_text_appears_in_the_markdown_and_license(
     assert answers["author_name"] in (project / "LICENSE").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_free_text_leaves_python_that_compiles(free_text: tuple[Path, dict[str, str]]) -> None:
     project, _ = free_text
     sources = [
@@ -484,6 +493,7 @@ def test_free_text_leaves_python_that_compiles(free_text: tuple[Path, dict[str, 
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("check", [ruff_check, ruff_format], ids=["ruff-check", "ruff-format"])
 def test_free_text_passes_ruff(
     free_text: tuple[Path, dict[str, str]], check: Callable[[Path], Any]
@@ -494,6 +504,7 @@ def test_free_text_passes_ruff(
         pytest.fail(str(result), pytrace=False)
 
 
+@pytest.mark.slow
 def test_free_text_jinja_markers_come_only_from_the_answers(
     free_text: tuple[Path, dict[str, str]],
 ) -> None:
@@ -581,6 +592,7 @@ def copier_cli(*args: str) -> subprocess.CompletedProcess[str]:
         ("model_class=Tensor", "model_class"),
     ],
 )
+@pytest.mark.slow
 def test_copier_command_line_refuses_and_writes_nothing(
     data: str, question: str, tmp_path: Path
 ) -> None:
@@ -592,6 +604,7 @@ def test_copier_command_line_refuses_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_copier_command_line_refusal_leaves_an_existing_destination_as_it_was(
     dest_with_readme: Path,
 ) -> None:

@@ -433,6 +433,7 @@ def test_check_lists_the_points(template: Path, capsys: pytest.CaptureFixture[st
     assert names[2] == "p01"
 
 
+@pytest.mark.slow
 def test_check_passes_prints_the_table_and_writes_json(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -474,6 +475,7 @@ def test_check_passes_prints_the_table_and_writes_json(
     assert len(list((kept / "src/fake_lib/template").iterdir())) >= 2
 
 
+@pytest.mark.slow
 def test_check_fails_when_a_check_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -543,6 +545,7 @@ def test_the_real_template_s_ci_subset_is_listed(
     assert {"defaults-image", "defaults-text"} <= set(names)
 
 
+@pytest.mark.slow
 def test_check_a_remote_template_at_its_latest_tag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -783,6 +786,7 @@ def tagged_template(template: Path) -> Path:
     return template
 
 
+@pytest.mark.slow
 def test_add_renders_the_version_the_library_records(
     tagged_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -828,6 +832,7 @@ def edit_readme(library: Path) -> None:
     git(library, "commit", "-qam", "Our README")
 
 
+@pytest.mark.slow
 def test_update_reports_a_conflict_until_it_is_resolved(
     tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -860,6 +865,7 @@ def test_update_reports_a_conflict_until_it_is_resolved(
     assert git_out(old_library, "status", "--porcelain") == ""
 
 
+@pytest.mark.slow
 def test_update_can_leave_conflicts_in_rej_files(
     tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -913,6 +919,7 @@ def test_update_refuses_a_directory_that_is_no_library(
     assert "is not a rendered library" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_update_brings_the_library_and_each_task_forward(
     tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1086,6 +1093,7 @@ def test_library_edits_refuse_a_pyproject_that_is_not_toml(tmp_path: Path) -> No
         library_edits(library, view, [])
 
 
+@pytest.mark.slow
 def test_update_a_task_s_conflict_after_the_library_s_clean_update(
     tagged_template: Path, old_library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import pytorch_lightning as pl
-import torch
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
@@ -20,6 +18,8 @@ from sklearn.utils import Bunch
 from generator import render
 
 pytestmark = pytest.mark.slow
+# torch and Lightning are imported by the fixtures and tests that use them, not here: importing
+# Lightning takes seconds, which every collection (the quick suite's too) would pay for nothing.
 
 SEED = 42
 # Metrics are float32: 27/30 correct is 0.89999998, which is still 0.9.
@@ -29,6 +29,8 @@ FLOAT32_SLACK = 1e-6
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread() -> Iterator[None]:
     """Train on one thread: the models are tiny, and a busy second core slows torch down."""
+    import torch
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -109,8 +111,10 @@ def _trainer(core: ModuleType, max_epochs: int) -> Any:
 
 
 def test_classifier_learns_iris(classification: tuple[ModuleType, ModuleType]) -> None:
+    from pytorch_lightning import seed_everything
+
     core, task = classification
-    pl.seed_everything(SEED, workers=True)
+    seed_everything(SEED, workers=True)
     iris = load_iris()
     splits = _splits(iris.data, iris.target, stratify=True, target_names=iris.target_names)
     dm = task.TemplateData.from_sklearn(**splits, batch_size=16)
@@ -136,8 +140,10 @@ def test_classifier_learns_iris(classification: tuple[ModuleType, ModuleType]) -
 
 
 def test_regressor_learns_diabetes(regression: tuple[ModuleType, ModuleType]) -> None:
+    from pytorch_lightning import seed_everything
+
     core, task = regression
-    pl.seed_everything(SEED, workers=True)
+    seed_everything(SEED, workers=True)
     diabetes = load_diabetes()
     splits = _splits(diabetes.data, diabetes.target, stratify=False)
     # R² does not change with the targets' scale; standardizing both sides makes training

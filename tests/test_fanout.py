@@ -119,6 +119,7 @@ def test_bad_fanout_usage_exits_2(template: Path, capsys: pytest.CaptureFixture[
 # --- The job matrix ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_list_json_gives_exactly_the_points_a_full_run_checks(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -214,6 +215,7 @@ def test_the_workflow_s_listing_step_feeds_its_matrix_job(
 # --- Merging -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_shards_in_two_runs_merge_to_the_single_run_s_verdicts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -296,6 +298,7 @@ def test_merge_names_missing_conflicting_foreign_and_changed_points(tmp_path: Pa
     assert [(r.point.name, r.ok) for r in merged] == [("pc", True), ("pb", True), ("pa", True)]
 
 
+@pytest.mark.slow
 def test_merge_of_the_cli_fails_on_a_missing_shard(
     template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -349,6 +352,7 @@ def test_a_committed_revision_hashes_like_its_work_tree(template: Path) -> None:
         template_digest(template, "v9")
 
 
+@pytest.mark.slow
 def test_skip_unchanged_reuses_passed_points_and_rechecks_the_rest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -169,6 +169,7 @@ def test_ruff_check_reports_problems(tmp_path: Path) -> None:
     assert ruff_check(tmp_path).ok
 
 
+@pytest.mark.slow
 def test_mypy_run_reads_the_project_configuration_and_reports_type_errors(
     tmp_path: Path,
 ) -> None:
@@ -194,6 +195,7 @@ def test_mypy_run_reads_the_project_configuration_and_reports_type_errors(
     assert "[no-untyped-def]" in mypy_run(tmp_path).output
 
 
+@pytest.mark.slow
 def test_pytest_run_passes_fails_and_fails_without_tests(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -246,6 +248,7 @@ def test_cli_refused_answer_exits_2_with_one_line(
     assert not dest.exists()
 
 
+@pytest.mark.slow
 def test_cli_pretend_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dest = tmp_path / "pretend"
     assert main(["new", str(dest), "--defaults", "--pretend", "-d", "task_type=regression"]) == 0
@@ -253,6 +256,7 @@ def test_cli_pretend_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "nothing was written" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_cli_new_renders_and_prints_next_steps(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -281,6 +285,7 @@ def test_cli_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     assert "new" in build_parser().format_help()
 
 
+@pytest.mark.slow
 def test_cli_runs_as_a_module(tmp_path: Path) -> None:
     dest = tmp_path / "bad"
     completed = subprocess.run(
@@ -305,6 +310,7 @@ def _minimal_project(root: Path, pyproject: str) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_package_build_builds_the_wheel_pip_would_install(tmp_path: Path) -> None:
     project = _minimal_project(
         tmp_path,
@@ -318,6 +324,7 @@ def test_package_build_builds_the_wheel_pip_would_install(tmp_path: Path) -> Non
     assert not list(project.glob("*.whl"))
 
 
+@pytest.mark.slow
 def test_package_build_fails_on_invalid_metadata(tmp_path: Path) -> None:
     project = _minimal_project(
         tmp_path,

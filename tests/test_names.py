@@ -55,6 +55,7 @@ def derived() -> tuple[set[str], list[str]]:
     return names, missing
 
 
+@pytest.mark.slow
 def test_every_declared_dependency_is_installed_and_followed(
     derived: tuple[set[str], list[str]],
 ) -> None:
@@ -138,6 +139,7 @@ def all_on(
     return render(tmp_path_factory.mktemp("names") / "project", data), data
 
 
+@pytest.mark.slow
 def test_imported_names_hold_every_capitalized_name_the_modules_bind(
     all_on: tuple[Path, dict[str, Any]], questionnaire: Questionnaire
 ) -> None:
@@ -216,6 +218,7 @@ INPUTS = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(data_type=DATA_TYPES, model_class=MODEL_CLASSES, inputs=INPUTS)
 def test_name_lists_are_in_ruffs_order(

@@ -32,6 +32,10 @@ import yaml
 from generator import ruff_check, ruff_format
 from generator.cli import main
 
+# Every test here runs copier and git over rendered libraries, seconds a test: the quick suite
+# (-m "not slow") skips them.
+pytestmark = pytest.mark.slow
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: tomlkit reads TOML too
@@ -390,7 +394,6 @@ def test_update_with_a_custom_answers_file(template_repo: Path, tmp_path: Path) 
     assert (project / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
 
 
-@pytest.mark.slow
 def test_update_recreates_a_deleted_changelog(template_repo: Path, tmp_path: Path) -> None:
     # Unlike other files the author deletes (see test_update_keeps_deleted_files_deleted), a
     # missing `_skip_if_exists` file is rendered afresh, from the new template, by an update.
@@ -403,7 +406,6 @@ def test_update_recreates_a_deleted_changelog(template_repo: Path, tmp_path: Pat
     assert CHANGELOG_ADDITION in changelog
 
 
-@pytest.mark.slow
 def test_update_conflicts_are_marked_inline(template_repo: Path, tmp_path: Path) -> None:
     # The author and the template both change the core registry's first line: copier cannot
     # merge that, and with conflict="inline" it leaves both versions between markers.
@@ -543,13 +545,11 @@ def grown_library(template_repo: Path, tmp_path_factory: pytest.TempPathFactory)
     return {"library": library, **made}
 
 
-@pytest.mark.slow
 def test_new_commits_the_library(grown_library: dict[str, Any]) -> None:
     assert grown_library["commits"] == "1"
     assert grown_library["status"] == ""
 
 
-@pytest.mark.slow
 def test_add_renders_the_version_the_library_records(grown_library: dict[str, Any]) -> None:
     library = grown_library["library"]
     for answers_file in (
@@ -559,7 +559,6 @@ def test_add_renders_the_version_the_library_records(grown_library: dict[str, An
         assert _answers(library, answers_file)["_commit"] == OLD
 
 
-@pytest.mark.slow
 def test_add_extends_the_readme_s_task_table(grown_library: dict[str, Any]) -> None:
     readme = (grown_library["library"] / "README.md").read_text(encoding="utf-8")
     lines = readme.splitlines()
@@ -578,7 +577,6 @@ def test_add_extends_the_readme_s_task_table(grown_library: dict[str, Any]) -> N
     assert [line for line in lines if line not in rows[1:]] == before
 
 
-@pytest.mark.slow
 def test_add_records_each_task_in_the_changelog(grown_library: dict[str, Any]) -> None:
     changelog = (grown_library["library"] / "CHANGELOG.md").read_text(encoding="utf-8")
     lines = changelog.splitlines()
@@ -592,7 +590,6 @@ def test_add_records_each_task_in_the_changelog(grown_library: dict[str, Any]) -
     assert lines.count("## [Unreleased]") == 1 and lines.count("### Added") == 1
 
 
-@pytest.mark.slow
 def test_add_reexports_every_task_of_the_data_type(grown_library: dict[str, Any]) -> None:
     package = grown_library["library"] / "src" / LIBRARY / "template" / "__init__.py"
     tree = ast.parse(package.read_text(encoding="utf-8"))
@@ -618,7 +615,6 @@ def test_add_reexports_every_task_of_the_data_type(grown_library: dict[str, Any]
     ]
 
 
-@pytest.mark.slow
 def test_add_adds_dependencies_and_keeps_the_pyproject_s_layout(
     grown_library: dict[str, Any],
 ) -> None:
@@ -642,7 +638,6 @@ def test_add_adds_dependencies_and_keeps_the_pyproject_s_layout(
     assert "# LightningCLI reads its options and config files with jsonargparse." in after
 
 
-@pytest.mark.slow
 def test_the_grown_library_is_lint_clean_and_imports(grown_library: dict[str, Any]) -> None:
     library = grown_library["library"]
     for result in (ruff_check(library), ruff_format(library)):
@@ -658,7 +653,6 @@ def test_the_grown_library_is_lint_clean_and_imports(grown_library: dict[str, An
     assert completed.returncode == 0, completed.stderr[-3000:]
 
 
-@pytest.mark.slow
 def test_flash_task_update_stops_at_a_conflict_until_it_is_resolved(
     template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
