@@ -12,11 +12,17 @@ from typing import Any, TypeAlias
 import torchmetrics
 from torch import Tensor
 from torchmetrics import Metric
+from torchmetrics.classification import (
+    BinaryPrecisionRecallCurve,
+    MulticlassPrecisionRecallCurve,
+    MultilabelPrecisionRecallCurve,
+)
 
 from .registry import FlashRegistry
 
 __all__ = [
     "CLASSIFICATION_METRICS",
+    "EPOCH_ONLY_METRICS",
     "REGRESSION_METRICS",
     "FunctionalMetric",
     "MetricsSpec",
@@ -35,6 +41,14 @@ CLASSIFICATION_METRICS = FlashRegistry("metrics")
 
 REGRESSION_METRICS = FlashRegistry("metrics")
 """Regression metrics by name; each builder takes ``num_targets``."""
+
+EPOCH_ONLY_METRICS: tuple[type[Metric], ...] = (
+    BinaryPrecisionRecallCurve,
+    MulticlassPrecisionRecallCurve,
+    MultilabelPrecisionRecallCurve,
+)
+"""Metrics that rank scores over many samples (AUROC, average precision, ROC): undefined on a
+batch that lacks a class, so tasks update them every step and log them once per epoch."""
 
 
 def _classification_kwargs(num_classes: int, multi_label: bool = False) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from .checkpoints import plain_hyperparameters, read_checkpoint, revive_hyperpar
 from .export import ExportMixin
 from .imports import require
 from .keys import DataKeys
-from .metrics import MetricsSpec, build_metrics
+from .metrics import EPOCH_ONLY_METRICS, MetricsSpec, build_metrics
 from .normalization import Standardize
 from .optimization import (
     LR_SCHEDULERS,
@@ -228,6 +228,10 @@ class Task(ExportMixin, ServeMixin, LightningModule):
     def shared_step(self, batch: Any, stage: str) -> Tensor:
         """Compute the loss and update the metrics of one stage for one batch.
 
+        Training logs every value per step and per epoch, except metrics that rank scores over
+        many samples (``EPOCH_ONLY_METRICS``, such as AUROC), which it logs per epoch only.
+        Validation and test log per epoch.
+
         Args:
             batch: An ``(input, target)`` pair: a tuple or list of two.
             stage: ``"train"``, ``"val"`` or ``"test"``; it prefixes every logged name.
@@ -251,23 +255,25 @@ class Task(ExportMixin, ServeMixin, LightningModule):
         # Added up pairwise, so one loss is used as it is (sum() would add it to 0: one more op
         # per step to backprop).
         loss: Tensor = reduce(operator.add, losses.values())
-        log_kwargs: dict[str, Any] = {
-            "on_step": on_step,
-            "on_epoch": True,
-            "batch_size": batch_size,
-        }
+        log_kwargs: dict[str, Any] = {"on_epoch": True, "batch_size": batch_size}
         # Losses are averaged over every process, so that each one monitors the same value.
         if len(losses) > 1:
             for name, value in losses.items():
-                self.log(f"{stage}_{name}", value, sync_dist=True, **log_kwargs)
-        self.log(f"{stage}_loss", loss, prog_bar=True, sync_dist=True, **log_kwargs)
+                self.log(f"{stage}_{name}", value, on_step=on_step, sync_dist=True, **log_kwargs)
+        self.log(
+            f"{stage}_loss", loss, on_step=on_step, prog_bar=True, sync_dist=True, **log_kwargs
+        )
         # A ModuleDict of the Metrics that build_metrics made.
         metrics = cast("Mapping[str, Metric]", getattr(self, f"{stage}_metrics"))
         preds, target = self.to_metrics_format(output, y)
         for name, metric in metrics.items():
+            # AUROC and the like are undefined on a batch that lacks a class: per epoch only.
+            metric_on_step = on_step and not isinstance(metric, EPOCH_ONLY_METRICS)
             # A per-step log needs the batch value that only the metric's forward computes.
-            metric(preds, target) if on_step else metric.update(preds, target)
-            self.log(f"{stage}_{name}", metric, prog_bar=True, **log_kwargs)
+            metric(preds, target) if metric_on_step else metric.update(preds, target)
+            self.log(
+                f"{stage}_{name}", metric, on_step=metric_on_step, prog_bar=True, **log_kwargs
+            )
         return loss
 
     def _input_and_target(self, batch: Any, stage: str) -> tuple[Any, Any]:
