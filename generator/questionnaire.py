@@ -16,7 +16,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,7 +25,14 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import AnswerError
-from .template import COPIER_FILE, Question, is_computed, load_config, load_questions
+from .template import (
+    COPIER_FILE,
+    Question,
+    is_computed,
+    load_config,
+    load_questions,
+    load_yaml,
+)
 
 __all__ = [
     "Evaluation",
@@ -49,19 +55,6 @@ class _Missing:
 
 
 MISSING: Final = _Missing()
-
-
-_YAML_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@lru_cache(maxsize=4096)
-def _load_yaml_cached(text: str) -> Any:
-    return yaml.load(text, Loader=_YAML_LOADER)  # a safe loader
-
-
-def _load_yaml(text: str) -> Any:
-    """Parse YAML text like ``yaml.safe_load``, fast: parsed texts are cached, copies returned."""
-    return copy.deepcopy(_load_yaml_cached(text))
 
 
 def cast_to_bool(value: Any) -> bool:
@@ -391,7 +384,7 @@ class Questionnaire:
             return value
         if type_name == "json":
             return json.loads(value)
-        return _load_yaml(value)
+        return load_yaml(value)
 
     def cast(self, name: str, value: Any, context: Mapping[str, Any] | None = None) -> Any:
         """Cast an answer (or each item of a multiselect answer) to the question's type.
@@ -427,7 +420,7 @@ class Questionnaire:
         if not choices:
             return ()
         if isinstance(choices, str):
-            choices = _load_yaml(self.render(choices, context)) or []
+            choices = load_yaml(self.render(choices, context)) or []
         items = list(choices.items()) if isinstance(choices, Mapping) else list(choices)
         rendered = []
         for item in items:

@@ -12,7 +12,8 @@ import copier
 import yaml
 
 from .errors import AnswerError
-from .template import TEMPLATE_ROOT, check_answer_keys, load_questions
+from .questionnaire import Questionnaire
+from .template import COPIER_FILE, TEMPLATE_ROOT, check_answer_keys, load_questions
 
 __all__ = [
     "DEFAULT_ANSWERS_FILE",
@@ -115,6 +116,10 @@ def _copy(
             if config.is_file():
                 check_answer_keys(dict(data or {}), load_questions(config), unknown=False)
                 break
+        if defaults and vcs_ref == "HEAD" and _source(template) == str(TEMPLATE_ROOT):
+            # Copier clones the template (a second or two) before it validates an answer; this
+            # template's questionnaire answers as copier would, so a refusal comes first.
+            Questionnaire.from_file(COPIER_FILE).check(data)
     try:
         return copier.run_copy(
             _source(template),

@@ -6,8 +6,10 @@ package, so it points at the repository when the generator runs from a checkout 
 install (``pip install -e .``).
 """
 
+import copy
 import difflib
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -25,6 +27,7 @@ __all__ = [
     "is_computed",
     "load_config",
     "load_questions",
+    "load_yaml",
 ]
 
 TEMPLATE_ROOT: Final[Path] = Path(__file__).resolve().parent.parent
@@ -35,6 +38,26 @@ COPIER_FILE: Final[Path] = TEMPLATE_ROOT / "copier.yml"
 
 Question: TypeAlias = dict[str, Any]
 """One question's settings as written in ``copier.yml`` (``type``, ``default``, ``help``...)."""
+
+
+_YAML_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=4096)
+def _load_yaml_cached(text: str) -> Any:
+    return yaml.load(text, Loader=_YAML_LOADER)  # a safe loader
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text like ``yaml.safe_load``, fast: parsed texts are cached, copies returned.
+
+    Args:
+        text: The YAML text.
+
+    Returns:
+        The parsed value, a copy of its own that the caller may change.
+    """
+    return copy.deepcopy(_load_yaml_cached(text))
 
 
 def load_config(path: Path = COPIER_FILE) -> dict[str, Any]:
@@ -49,7 +72,7 @@ def load_config(path: Path = COPIER_FILE) -> dict[str, Any]:
     Raises:
         ValueError: When the file does not hold a YAML mapping.
     """
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config = load_yaml(path.read_text(encoding="utf-8"))
     if not isinstance(config, dict):
         raise ValueError(f"{path} must hold a YAML mapping, got {type(config).__name__}.")
     return config

@@ -94,6 +94,23 @@ def test_refused_answer_raises_answer_error_and_writes_nothing(tmp_path: Path) -
     assert not dest.exists()
 
 
+def test_this_template_refuses_an_answer_before_copier_clones_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The questionnaire answers as copier does (tests/test_answers.py checks both on every bad
+    # answer), so this template's refusals come without copier's clone; other templates and
+    # other revisions still go to copier.
+    def no_copier(*args: object, **kwargs: object) -> None:
+        raise AssertionError("copier ran")
+
+    monkeypatch.setattr("copier.run_copy", no_copier)
+    with pytest.raises(AnswerError, match="must not be a Python keyword"):
+        render(tmp_path / "refused", {"library_name": "class"})
+    with pytest.raises(AssertionError, match="copier ran"):
+        render(tmp_path / "refused", {"library_name": "class"}, vcs_ref="v0.1.0")
+    assert not (tmp_path / "refused").exists()
+
+
 def test_invalid_choice_raises_answer_error(tmp_path: Path) -> None:
     dest = tmp_path / "invalid"
     with pytest.raises(AnswerError) as refused:
