@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,6 +36,24 @@ DISTRIBUTED_VARIABLES = (
     "TORCHELASTIC_RUN_ID",
 )
 """Variables through which a caller's own distributed run would leak into a command's."""
+
+SUPERVISOR = """
+import os, signal, subprocess, sys, time
+
+parent, command = int(sys.argv[1]), sys.argv[2:]
+child = subprocess.Popen(command)
+# A polite stop (SIGTERM to the whole group) is for the command; this waits for it to end.
+signal.signal(signal.SIGTERM, lambda number, frame: None)
+while child.poll() is None:
+    if os.getppid() != parent:
+        os.killpg(0, signal.SIGKILL)  # the tests are gone: end the command's group, this too
+    time.sleep(0.5)
+if child.returncode < 0:
+    signal.signal(-child.returncode, signal.SIG_DFL)
+    os.kill(os.getpid(), -child.returncode)
+sys.exit(child.returncode)
+"""
+"""Runs a command and ends its process group when pytest's process is gone, even killed."""
 
 
 @dataclass
@@ -128,13 +147,22 @@ class Background:
     ) -> subprocess.Popen:
         """Start ``command`` in a session of its own, writing its stdout to ``log``.
 
-        Its stderr goes to ``errors`` when given, else to ``log`` too.
+        Its stderr goes to ``errors`` when given, else to ``log`` too. The command runs under
+        ``SUPERVISOR``, which ends its whole process group (a server's workers, DDP's second
+        process) if pytest ends without stopping it, killed or timed out.
+
+        Returns:
+            The supervisor's process: it exits as the command does; its ``args`` are the
+            command's, for messages.
         """
+        supervised = [sys.executable, "-c", SUPERVISOR, str(os.getpid()), *command]
         with log.open("w") as output, open(errors or os.devnull, "w") as error_file:
             stderr = error_file if errors else subprocess.STDOUT
-            return subprocess.Popen(
-                command, stdout=output, stderr=stderr, start_new_session=True, **options
+            process = subprocess.Popen(
+                supervised, stdout=output, stderr=stderr, start_new_session=True, **options
             )
+        process.args = command
+        return process
 
     @staticmethod
     def env(*paths: Path, **variables: str) -> dict[str, str]:
