@@ -65,6 +65,14 @@ The contributor's loop renders the defaults, edits them as the docs page says an
 whole suite, so the ``ci`` run checks that point's rendering (Jinja, lint, format, types)
 without running its suite a second time."""
 
+CI_CORE_SUITES = ("all-on", "defaults-image")
+"""Points of the ``ci`` subset whose rendered suite runs the core's own tests, ``tests/core``.
+
+The core and its tests are the same files in every rendering but for the library's name
+(tests/test_render.py proves it), so CI runs them once in each environment that checks
+renderings, this one and the image one (:mod:`generator.envs`), and the other points' suites
+pass ``--ignore=tests/core`` to pytest."""
+
 
 @dataclass(frozen=True)
 class CiCheck:
@@ -84,35 +92,60 @@ class CiCheck:
 
 @pytest.fixture(scope="session")
 def ci_check(tmp_path_factory: pytest.TempPathFactory, matrix: Matrix) -> CiCheck:
-    """Check the ``ci`` subset's points (``CI_SUITE_ELSEWHERE``'s without their suite)."""
+    """Check the ``ci`` subset's points: ``CI_SUITE_ELSEWHERE``'s without their suite, and
+    the core's tests only in ``CI_CORE_SUITES``'."""
     root = tmp_path_factory.mktemp("ci-check")
     names = [point.name for point in select_points(matrix, "ci")]
     suites = [name for name in names if name not in CI_SUITE_ELSEWHERE]
-    others = [name for name in names if name in CI_SUITE_ELSEWHERE]
     # The renderings' pytest reads PYTEST_ADDOPTS: each suite reports every test case's outcome.
-    env = {**os.environ, "PYTEST_ADDOPTS": f"-rs --junitxml={CI_JUNIT}"}
-    runs, points = [], {}
-    for index, (subset, checks) in enumerate(
-        [(suites, []), (others, ["--checks", "jinja,lint,format,types"])]
-    ):
+    addopts = f"-rs --junitxml={CI_JUNIT}"
+    groups = [
+        # The point checked without its suite runs beside the others, one job of its own.
+        ([name for name in names if name in CI_SUITE_ELSEWHERE], "jinja,lint,format,types", ""),
+        ([name for name in suites if name in CI_CORE_SUITES], "", ""),
+        ([name for name in suites if name not in CI_CORE_SUITES], "", " --ignore=tests/core"),
+    ]
+    started: list[tuple[subprocess.Popen[str], Path]] = []
+    outputs: dict[Path, str] = {}
+    for index, (subset, checks, ignore) in enumerate(groups):
         if not subset:
             continue
         report = root / f"report-{index}.json"
-        argv = ["--subset", ",".join(subset), *checks, "--json", str(report)]
-        result = subprocess.run(
-            [sys.executable, "-m", "generator.cli", "check", *argv, "--keep", str(root / "kept")],
+        argv = ["--subset", ",".join(subset), "--json", str(report), "--keep", str(root / "kept")]
+        if checks:
+            argv += ["--checks", checks, "--jobs", "1"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator.cli", "check", *argv],
             cwd=TEMPLATE_ROOT,
-            env=env,
-            capture_output=True,
+            env={**os.environ, "PYTEST_ADDOPTS": addopts + ignore},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
-            timeout=3000,
-            check=False,
         )
-        runs.append((result.returncode, result.stdout[-6000:] + result.stderr[-3000:]))
+        started.append((process, report))
+        if not checks:
+            # The groups with suites run one after the other, each on every core.
+            outputs[report] = process.communicate(timeout=3000)[0]
+    runs, points = [], {}
+    for process, report in started:
+        output = outputs[report] if report in outputs else process.communicate(timeout=3000)[0]
+        runs.append((process.returncode, output[-9000:]))
         if report.is_file():
             points |= {point["name"]: point for point in json.loads(report.read_text())["points"]}
     ordered = {name: points[name] for name in names if name in points}
     return CiCheck(runs, ordered | points, root / "kept")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep every test of the session's ``ci`` run on one pytest-xdist worker.
+
+    ``ci_check`` is session-scoped, and each xdist worker has a session of its own: grouped and
+    run with ``--dist loadgroup`` (pyproject's addopts), the tests that read it share one run
+    instead of each worker checking the ``ci`` subset again.
+    """
+    for item in items:
+        if "ci_check" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("ci-check"))
 
 
 def outcomes(report: Path) -> dict[tuple[str, str], str]:
@@ -131,7 +164,8 @@ def assert_passed_every_check(ci_check: CiCheck, name: str) -> set[str]:
     """Assert that the session's ``ci`` run passed every check on the point ``name``.
 
     That is render, jinja, lint, format, mypy and the rendered suite, in which every test case
-    of every test file ran and passed: none skipped for a missing package.
+    of every test file ran and passed, none skipped for a missing package (the core's tests,
+    ``tests/core``, only in ``CI_CORE_SUITES``).
 
     Returns:
         The rendering's test modules, dotted (``tests.core.test_data``...).
@@ -150,6 +184,7 @@ def assert_passed_every_check(ci_check: CiCheck, name: str) -> set[str]:
     files = {
         path.relative_to(rendering).with_suffix("").as_posix().replace("/", ".")
         for path in (rendering / "tests").rglob("test_*.py")
+        if name in CI_CORE_SUITES or "core" not in path.relative_to(rendering).parts
     }
     assert files == {module for module, _ in ended}, name
     return files

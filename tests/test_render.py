@@ -19,6 +19,7 @@ from generator import (
 )
 from generator.questionnaire import Questionnaire
 from generator.runner import CHECKS
+from generator.template import TEMPLATE_ROOT
 
 TASK = Path("src/flash_tasks/template/classification")
 
@@ -206,3 +207,20 @@ def test_the_pre_commit_configuration_pins_ruff_and_runs_mypy(default_project: P
 def test_a_task_added_to_a_library_renders_no_pre_commit_configuration() -> None:
     excluded = load_config()["_exclude"][0]
     assert "/.pre-commit-config.yaml" in excluded.split("{%- endif %}")[0]
+
+
+def test_the_core_and_its_tests_differ_between_renderings_only_in_the_library_name() -> None:
+    # Each rendering that has a core has all of it (copier.yml excludes the two directories
+    # whole), and no file of either holds Jinja but the library's name: so CI runs the core's
+    # tests in one rendering per environment (conftest's CI_CORE_SUITES), not in every one.
+    template = TEMPLATE_ROOT / "template"
+    roots = [template / "src" / "{{ library_name }}" / "core", template / "tests" / "core"]
+    files = [path for root in roots for path in root.rglob("*") if path.is_file()]
+    assert len(files) > 30
+    for path in files:
+        relative = path.relative_to(template).as_posix()
+        assert not re.search(r"{[{%#]", relative.replace("{{ library_name }}", "", 1)), relative
+        if "__pycache__" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8").replace("{{ library_name }}", "")
+        assert not re.search(r"{[{%#]|[}%#]}", text), relative
