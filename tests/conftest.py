@@ -136,16 +136,19 @@ def ci_check(tmp_path_factory: pytest.TempPathFactory, matrix: Matrix) -> CiChec
     return CiCheck(runs, ordered | points, root / "kept")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep every test of the session's ``ci`` run on one pytest-xdist worker.
+    """Group the tests for pytest-xdist's ``--dist loadgroup`` (pyproject's addopts).
 
-    ``ci_check`` is session-scoped, and each xdist worker has a session of its own: grouped and
-    run with ``--dist loadgroup`` (pyproject's addopts), the tests that read it share one run
-    instead of each worker checking the ``ci`` subset again.
+    Each xdist worker has a session of its own, so a fixture shared by tests on two workers is
+    made twice. The tests that read ``ci_check`` (several files) share one group, and so one
+    ``ci`` run; every other test is grouped with its file, whose module-scoped renderings it
+    shares. ``tryfirst``: xdist reads the groups in its own hook, which must come after.
     """
     for item in items:
-        if "ci_check" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("ci-check"))
+        uses_ci = "ci_check" in getattr(item, "fixturenames", ())
+        group = "ci-check" if uses_ci else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def outcomes(report: Path) -> dict[tuple[str, str], str]:

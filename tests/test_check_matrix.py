@@ -53,7 +53,8 @@ def _finish(process: "subprocess.Popen[str]") -> tuple[int, str]:
 def test_two_shards_in_two_processes_merge_to_the_unsharded_verdicts(
     tmp_path: Path, matrix: Matrix
 ) -> None:
-    common = ["--subset", "ci", "--checks", "jinja,lint,format", "--jobs", "1"]
+    # The smoke subset's two points: one to each shard.
+    common = ["--subset", "smoke", "--checks", "jinja,lint,format", "--jobs", "1"]
     listing = _check(*common, "--list", "--json")
     whole = tmp_path / "whole.json"
     code, out = _finish(_check(*common, "--json", str(whole)))
@@ -78,7 +79,7 @@ def test_two_shards_in_two_processes_merge_to_the_unsharded_verdicts(
         }
 
     assert verdicts(merged) == verdicts(whole)
-    assert list(verdicts(merged)) == [point.name for point in select_points(matrix, "ci")]
+    assert list(verdicts(merged)) == [point.name for point in select_points(matrix, "smoke")]
     sharded = [set(verdicts(report)) for report in shards]
     assert sharded[0] and sharded[1] and not sharded[0] & sharded[1]
     # The job matrix lists exactly the points the unsharded run checked, with their answers.

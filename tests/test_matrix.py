@@ -40,6 +40,10 @@ from generator.questionnaire import Questionnaire
 Label = tuple[Any, ...]
 """One answer: ``(question, value)``, or ``(question, "+"/"-", choice)`` for a multiselect."""
 
+PAIR_SAMPLE = 10
+"""About how many of the uncovered pairs copier settles of each verdict, accepted and refused
+(test_matrix_covers_every_value_and_every_pair); the questionnaire settles all of them."""
+
 # --- An independent view of a template -------------------------------------------------------
 
 
@@ -250,9 +254,24 @@ def test_matrix_covers_every_value_and_every_pair(
     )
     env = SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
     datas = [pair_data(pair, offered) for pair in pairs]
-    settled_pairs = settle_all(template, datas, Path("/nonexistent/pretend"))
-    for pair, data, (accepted, answers) in zip(pairs, datas, settled_pairs, strict=True):
-        if not accepted:
+    # Copier takes about a second of CPU a pair, the questionnaire a millisecond, and the
+    # questionnaire answers as copier does (test_questionnaire_agrees_with_copier): so the
+    # questionnaire settles every pair, and copier a sample of each verdict, which must agree.
+    questionnaire = Questionnaire.from_file()
+    evaluations = [questionnaire.evaluate(data) for data in datas]
+    sample = []
+    for ok in (True, False):
+        same = [index for index, evaluation in enumerate(evaluations) if evaluation.ok is ok]
+        assert same, f"no pair is {'accepted' if ok else 'refused'}"
+        sample += same[:: max(1, len(same) // PAIR_SAMPLE)]
+    by_copier = settle_all(template, [datas[i] for i in sample], Path("/nonexistent/pretend"))
+    for index, (accepted, answers) in zip(sample, by_copier, strict=True):
+        evaluation = evaluations[index]
+        assert accepted is evaluation.ok, (pairs[index], answers, evaluation.error)
+        if accepted:
+            assert answers == {**answers, **evaluation.answers}, pairs[index]
+    for pair, data, evaluation in zip(pairs, datas, evaluations, strict=True):
+        if not evaluation.ok:
             continue
         # Copier takes only an answer to a question it does not ask: pretrained for a table or
         # a text, tokenizer for a table or an image.
@@ -260,7 +279,8 @@ def test_matrix_covers_every_value_and_every_pair(
             name
             for name in data
             if name in sometimes
-            and env.from_string(str(config[name]["when"])).render(answers).strip() != "True"
+            and env.from_string(str(config[name]["when"])).render(evaluation.answers).strip()
+            != "True"
         ]
         assert ignored, pair
 

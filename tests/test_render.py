@@ -157,10 +157,11 @@ def mypy_cache() -> Iterator[Path]:
 
 
 @pytest.mark.slow
-def test_renderings_pass_mypy(rendered_project: Path, mypy_cache: Path) -> None:
+def test_the_regression_rendering_passes_mypy(regression_project: Path, mypy_cache: Path) -> None:
     # What `flash-task check --checks types` and the rendered CI run: mypy with [tool.mypy].
+    # (The session's `check --subset ci` type-checks the defaults, tests/test_check_matrix.py.)
     assert CHECKS["types"] is mypy_run
-    result = mypy_run(rendered_project, cache_dir=mypy_cache)
+    result = mypy_run(regression_project, cache_dir=mypy_cache)
     assert result.ok, result.output
     assert "Success: no issues found" in result.output
 
