@@ -1,6 +1,6 @@
 """The contributor's loop: this project's quick suite and a rendered project's own suite.
 
-Both suites run as their READMEs say (``python -m pytest -q -m "not slow"`` here, ``python -m
+Both suites run as their READMEs say (``python -m pytest -q -n 2 -m "not slow"`` here, ``python -m
 pytest -q`` in the rendered project), alternating, in fresh processes; each run's wall time and
 the CPU time (user + system) of the run and every process it started are recorded, with the load
 average before it. The rendered project is the defaults, rendered from the work tree.
@@ -17,7 +17,7 @@ from typing import Any
 
 from .common import REPO
 
-QUICK_SUITE = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow")
+QUICK_SUITE = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "-m", "not slow")
 """This project's quick suite, as the README runs it (without pytest's cache)."""
 
 RENDERED_SUITE = ("-m", "pytest", "-q", "-p", "no:cacheprovider")
