@@ -65,6 +65,9 @@ The contributor's loop renders the defaults, edits them as the docs page says an
 whole suite, so the ``ci`` run checks that point's rendering (Jinja, lint, format, types)
 without running its suite a second time."""
 
+SKIP_CORE_TESTS = "--ignore=tests/core"
+"""The pytest argument that runs a rendering's suite without the core's own tests."""
+
 CI_CORE_SUITES = ("all-on", "defaults-image")
 """Points of the ``ci`` subset whose rendered suite runs the core's own tests, ``tests/core``.
 
@@ -103,7 +106,7 @@ def ci_check(tmp_path_factory: pytest.TempPathFactory, matrix: Matrix) -> CiChec
         # The point checked without its suite runs beside the others, one job of its own.
         ([name for name in names if name in CI_SUITE_ELSEWHERE], "jinja,lint,format,types", ""),
         ([name for name in suites if name in CI_CORE_SUITES], "", ""),
-        ([name for name in suites if name not in CI_CORE_SUITES], "", " --ignore=tests/core"),
+        ([name for name in suites if name not in CI_CORE_SUITES], "", f" {SKIP_CORE_TESTS}"),
     ]
     started: list[tuple[subprocess.Popen[str], Path]] = []
     outputs: dict[Path, str] = {}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SKIP_CORE_TESTS
 from generator import read_answers, render
 from generator.checks import CheckResult, pytest_run, ruff_check, ruff_format
 
@@ -139,4 +140,4 @@ def test_the_docs_steps_keep_the_rendered_suite_green(tmp_path: Path, answers: d
         for name in re.findall(r'name="([^"]+)"', code) + re.findall(r"def (from_\w+)", code):
             assert f"[{name}]" in result.output, (step.title, name)
 
-    _ok(pytest_run(project, ["-x", "--ignore=tests/core"]), "the whole suite")
+    _ok(pytest_run(project, ["-x", SKIP_CORE_TESTS]), "the whole suite")
