@@ -5,6 +5,7 @@ where its failure is the point. tests/test_image_matrix.py uses the real one.
 """
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -176,13 +177,53 @@ def test_a_mypy_cache_is_lent_warm_after_its_first_run_and_per_interpreter(
 
 
 def test_mypy_runs_at_the_same_time_never_share_a_cache() -> None:
+    with envs.mypy_cache() as cache:
+        (cache / "warm").write_text("0")
     with envs.mypy_cache() as one, envs.mypy_cache() as two:
         assert one != two
         (one / "one").write_text("1")
         (two / "two").write_text("2")
     # The run that ended last left its cache for the next; neither saw the other's files.
     with envs.mypy_cache() as next_run:
-        assert _loan_files(next_run) == {"one"}
+        assert _loan_files(next_run) == {"warm", "one"}
+
+
+def test_while_the_cache_is_cold_the_first_run_warms_it_and_the_others_wait() -> None:
+    first_started, first_may_end = threading.Event(), threading.Event()
+    seen: list[set[str]] = []
+
+    def first() -> None:
+        with envs.mypy_cache() as cache:
+            first_started.set()
+            first_may_end.wait(60)
+            (cache / "torch.meta.json").write_text("checked once\n")
+
+    def second() -> None:
+        with envs.mypy_cache() as cache:
+            seen.append(_loan_files(cache))
+
+    warming = threading.Thread(target=first)
+    warming.start()
+    assert first_started.wait(60)
+    waiting = threading.Thread(target=second)
+    waiting.start()
+    waiting.join(1.0)
+    assert waiting.is_alive() and seen == []  # no cold loan beside the warming one
+    first_may_end.set()
+    warming.join(60)
+    waiting.join(60)
+    assert seen == [{"torch.meta.json"}]  # it started from what the first one kept
+
+
+def test_a_cold_run_that_fails_lets_the_next_one_warm_the_cache() -> None:
+    with pytest.raises(KeyboardInterrupt), envs.mypy_cache() as cache:
+        (cache / "partial").write_text("half written\n")
+        raise KeyboardInterrupt
+    with envs.mypy_cache() as cache:
+        assert _loan_files(cache) == set()
+        (cache / "whole").write_text("kept\n")
+    with envs.mypy_cache() as cache:
+        assert _loan_files(cache) == {"whole"}
 
 
 def test_a_mypy_run_that_fails_to_finish_leaves_the_kept_cache_alone() -> None:
