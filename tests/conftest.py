@@ -147,17 +147,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     made twice. The tests that read ``ci_check`` (several files) share one group, and so one
     ``ci`` run; every other test is grouped with its file, whose module-scoped renderings it
     shares. ``tryfirst``: xdist reads the groups in its own hook, which must come after.
-
-    The ``ci`` group comes first: it is the longest (most of the slow tests' CPU), and the
-    worker that takes it first is busy with it while the other runs every other group
-    (``--no-loadscope-reorder`` in pyproject's addopts keeps this order; xdist would otherwise
-    start with the groups of the most tests).
     """
-    reads_ci = {item: "ci_check" in getattr(item, "fixturenames", ()) for item in items}
     for item in items:
-        group = "ci-check" if reads_ci[item] else item.nodeid.split("::", 1)[0]
+        uses_ci = "ci_check" in getattr(item, "fixturenames", ())
+        group = "ci-check" if uses_ci else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: not reads_ci[item])  # stable: the rest keep their order
 
 
 def outcomes(report: Path) -> dict[tuple[str, str], str]:
