@@ -40,6 +40,7 @@ from typing import Final
 
 import tomlkit
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 __all__ = [
     "ENV_DIR_VARIABLE",
@@ -51,6 +52,8 @@ __all__ = [
     "interpreter",
     "interpreters",
     "mypy_cache",
+    "project_interpreter",
+    "project_requirements",
     "requirements",
 ]
 
@@ -163,9 +166,8 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def _probe(python: str | Path, modality: str) -> str | None:
-    """Import a modality's probe modules with ``python``; ``None`` when they import."""
-    modules = PROBES.get(modality, ())
+def _probe(python: str | Path, modules: Sequence[str]) -> str | None:
+    """Import ``modules`` with ``python``; ``None`` when they import, else what went wrong."""
     code = "".join(f"import {name}\n" for name in modules)
     try:
         completed = subprocess.run(
@@ -213,45 +215,49 @@ def _run_step(command: Sequence[str], what: str, hint: str) -> None:
 
 def _create(modality: str) -> Path:
     """Make (or reuse) a modality's environment; return its interpreter."""
-    wanted = requirements(modality)
-    env = _env_root() / _env_key(modality, wanted)
-    python = _venv_python(env)
-    ready = env / _READY
     hint = (
         f"Set {env_variable(modality)} to an interpreter that imports "
         f"{', '.join(PROBES.get(modality, ()))} (e.g. after `pip install "
         f"{' '.join(MODALITY_REQUIREMENTS[modality])}` and the generator's test extra), "
         f"or fix the problem and run again."
     )
+    return _ensure(modality, requirements(modality), PROBES.get(modality, ()), hint)
+
+
+def _ensure(name: str, wanted: Sequence[str], probes: Sequence[str], hint: str) -> Path:
+    """Make (or reuse) the environment ``name`` that holds ``wanted``; return its interpreter."""
+    env = _env_root() / _env_key(name, wanted)
+    python = _venv_python(env)
+    ready = env / _READY
     try:
         with _locked(env.with_name(env.name + ".lock")):
             if ready.is_file() and python.is_file():
                 return python
-            _make(modality, env, wanted, hint)
+            _make(name, env, wanted, probes, hint)
     except OSError as error:
         raise EnvironmentSetupError(
-            f"cannot make the {modality} environment in {env}: {error}\n{hint}"
+            f"cannot make the {name} environment in {env}: {error}\n{hint}"
         ) from None
     return python
 
 
-def _make(modality: str, env: Path, wanted: Sequence[str], hint: str) -> None:
+def _make(name: str, env: Path, wanted: Sequence[str], probes: Sequence[str], hint: str) -> None:
     """Create the environment ``env`` and install ``wanted`` into it, or raise saying why."""
     python = _venv_python(env)
     shutil.rmtree(env, ignore_errors=True)  # what a stopped creation left behind
     _run_step(
         [sys.executable, "-m", "venv", str(env)],
-        f"creating the {modality} environment in {env}",
+        f"creating the {name} environment in {env}",
         hint,
     )
     _run_step(
         [str(python), "-m", "pip", "install", "--quiet", *wanted],
-        f"installing the {modality} environment's requirements in {env}",
+        f"installing the {name} environment's requirements in {env}",
         hint,
     )
-    problem = _probe(python, modality)
+    problem = _probe(python, probes)
     if problem is not None:
-        raise EnvironmentSetupError(f"the {modality} environment in {env}: {problem}\n{hint}")
+        raise EnvironmentSetupError(f"the {name} environment in {env}: {problem}\n{hint}")
     ready = env / _READY
     ready.write_text(json.dumps({"requirements": list(wanted)}, indent=2) + "\n", "utf-8")
 
@@ -275,7 +281,7 @@ def interpreter(modality: str, given: str | None = None) -> str:
     variable = env_variable(modality)
     source, python = ("--python", given) if given else (variable, os.environ.get(variable))
     if python:
-        problem = _probe(python, modality)
+        problem = _probe(python, PROBES.get(modality, ()))
         if problem is not None:
             raise EnvironmentSetupError(
                 f"{source}={python} cannot check {modality} tasks: {problem}"
@@ -308,6 +314,78 @@ def interpreters(
         if python != sys.executable:
             found[modality] = python
     return {point: found[m] for point, m in modalities.items() if m in found}
+
+
+def project_requirements(project: Path) -> list[str]:
+    """List what a rendered project declares for its tests, as its users would install it.
+
+    Args:
+        project: The rendered project's root, holding its ``pyproject.toml``.
+
+    Returns:
+        Its dependencies, then its ``[test]`` extra, with each extra of the project itself that
+        the ``[test]`` extra names (``flash-tasks[export,serve]``) spelled out in its place.
+
+    Raises:
+        EnvironmentSetupError: When ``pyproject.toml`` is missing or names an extra it lacks.
+    """
+    pyproject = project / "pyproject.toml"
+    try:
+        table = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()["project"]
+    except (OSError, KeyError, tomlkit.exceptions.ParseError) as error:
+        message = f"cannot read the [project] table of {pyproject}: {error!r}"
+        raise EnvironmentSetupError(message) from None
+    own = canonicalize_name(table["name"])
+    extras = table.get("optional-dependencies", {})
+    found = [str(text) for text in table.get("dependencies", [])]
+    pending, seen = ["test"], set()
+    while pending:
+        extra = pending.pop(0)
+        if extra in seen:
+            continue
+        seen.add(extra)
+        if extra not in extras:
+            raise EnvironmentSetupError(f"{pyproject} has no [{extra}] extra to install")
+        for text in extras[extra]:
+            requirement = Requirement(str(text))
+            if canonicalize_name(requirement.name) == own:
+                pending.extend(sorted(requirement.extras))
+            else:
+                found.append(str(requirement))
+    return list(dict.fromkeys(found))
+
+
+def project_interpreter(project: Path) -> str:
+    """Find an environment that holds only what a rendered project declares, making it if need be.
+
+    The generator's own environment holds what every answer needs (pandas, TensorBoard, MLflow,
+    transformers...), so a rendering's suite passing there does not show that it passes where
+    its users install it. This environment holds torch, pinned to this interpreter's release
+    (so that pip takes the same build rather than a newer one of several GB), then
+    :func:`project_requirements`: no more. It is kept under :data:`ENV_DIR_VARIABLE`'s directory,
+    named by a hash of those requirements, and reused by every rendering that declares the same.
+    The project itself is not installed: its suite imports it from ``src``.
+
+    Args:
+        project: The rendered project's root.
+
+    Returns:
+        The environment's interpreter.
+
+    Raises:
+        EnvironmentSetupError: When this interpreter has no torch to pin, the project's
+            requirements cannot be read, or the environment cannot be made.
+    """
+    try:
+        torch = metadata.version("torch").split("+")[0]
+    except metadata.PackageNotFoundError:
+        raise EnvironmentSetupError(
+            "this interpreter has no torch, whose release a project's environment pins"
+        ) from None
+    wanted = [f"torch=={torch}", *project_requirements(project)]
+    hint = f"Install the project's test extra by hand (`pip install torch=={torch}`, then "
+    hint += f"`pip install -e '{project}[test]'`) to see what fails, fix it and run again."
+    return str(_ensure("project", wanted, ("torch", "pytest"), hint))
 
 
 def _mypy_seed(python: str | Path) -> Path:

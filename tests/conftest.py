@@ -62,8 +62,8 @@ CI_SUITE_ELSEWHERE = {"defaults": "tests/test_contributor_loop.py"}
 """Points of the ``ci`` subset whose rendered suite CI runs elsewhere, and where.
 
 The contributor's loop renders the defaults, edits them as the docs page says and runs their
-whole suite, so the ``ci`` run checks that point's rendering (Jinja, lint, format, types)
-without running its suite a second time."""
+whole suite, in an environment that holds only what they declare, so the ``ci`` run checks
+that point's rendering (Jinja, lint, format, types) without running its suite a second time."""
 
 SKIP_CORE_TESTS = "--ignore=tests/core"
 """The pytest argument that runs a rendering's suite without the core's own tests."""
@@ -74,7 +74,9 @@ CI_CORE_SUITES = ("all-on", "defaults-image")
 The core and its tests are the same files in every rendering but for the library's name
 (tests/test_render.py proves it), so CI runs them once in each environment that checks
 renderings, this one and the image one (:mod:`generator.envs`), and the other points' suites
-pass ``--ignore=tests/core`` to pytest."""
+pass ``--ignore=tests/core`` to pytest. A third run is the defaults' whole suite in the
+contributor's loop (``CI_SUITE_ELSEWHERE``), in an environment that holds only what the
+defaults declare, where the core's tests meet a missing optional package."""
 
 
 @dataclass(frozen=True)

@@ -254,3 +254,59 @@ def test_a_warm_mypy_cache_gives_the_verdict_a_cold_one_gives(tmp_path: Path) ->
             verdicts.append(mypy_run(root, cache_dir=cache))
     assert [result.ok for result in verdicts] == [False, True, False]
     assert all("task.py:1: error" in result.output for result in (verdicts[0], verdicts[2]))
+
+
+PYPROJECT = """
+[project]
+name = "My_Tasks"
+dependencies = ["torch>=2.1", "numpy>=1.24"]
+
+[project.optional-dependencies]
+export = ["onnx>=1.16"]
+serve = ["litserve>=0.2.10", "my-tasks[export]"]
+test = ["pytest>=7", "my-tasks[serve,export]", "numpy>=1.24"]
+unused = ["pandas>=2"]
+"""
+
+
+def test_a_project_s_requirements_are_its_dependencies_and_test_extra_spelled_out(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    # Its own extras (named in any spelling of its name) are followed, each once, in order.
+    assert envs.project_requirements(tmp_path) == [
+        "torch>=2.1",
+        "numpy>=1.24",
+        "pytest>=7",
+        "onnx>=1.16",
+        "litserve>=0.2.10",
+    ]
+
+
+def test_a_project_without_what_its_tests_need_is_named(tmp_path: Path) -> None:
+    with pytest.raises(envs.EnvironmentSetupError, match=r"cannot read .*pyproject\.toml"):
+        envs.project_requirements(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        PYPROJECT.replace('"my-tasks[serve,export]"', '"my-tasks[docs]"')
+    )
+    with pytest.raises(envs.EnvironmentSetupError, match=r"pyproject\.toml has no \[docs\] extra"):
+        envs.project_requirements(tmp_path)
+
+
+def test_a_project_s_environment_pins_this_torch_first_and_is_shared(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made: list[list[str]] = []
+    monkeypatch.setattr(envs, "_make", lambda name, env, wanted, *rest: made.append(wanted))
+    first, second = tmp_path / "first", tmp_path / "second"
+    for project in (first, second):
+        project.mkdir()
+        (project / "pyproject.toml").write_text(PYPROJECT)
+    python = envs.project_interpreter(first)
+    torch = envs.metadata.version("torch").split("+")[0]
+    assert made == [[f"torch=={torch}", *envs.project_requirements(first)]]
+    assert Path(python).parent.parent.name.startswith("project-")
+    # The same requirements make the same environment; other ones another.
+    assert envs.project_interpreter(second) == python
+    (second / "pyproject.toml").write_text(PYPROJECT.replace("numpy>=1.24", "numpy>=2"))
+    assert envs.project_interpreter(second) != python

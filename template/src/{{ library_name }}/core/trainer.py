@@ -5,7 +5,9 @@ can do nothing about (a deprecation inside Lightning, a hint that does not apply
 data) are not shown during a run. Every other warning is.
 """
 
+import importlib.util
 import logging
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from typing import Any
 import pytorch_lightning as pl
 from lightning_fabric.plugins import CheckpointIO, TorchCheckpointIO
 from pytorch_lightning import Callback, LightningDataModule, LightningModule
+from pytorch_lightning.loggers import CSVLogger
 from pytorch_lightning.utilities.warnings import PossibleUserWarning
 
 from .checkpoints import read_checkpoint
@@ -35,6 +38,11 @@ class _NoTips(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("💡 Tip:")
+
+
+def _tensorboard_installed() -> bool:
+    """Whether Lightning's default logger, TensorBoard's, has a package to write with."""
+    return any(importlib.util.find_spec(name) for name in ("tensorboard", "tensorboardX"))
 
 
 class _CheckpointFiles(TorchCheckpointIO):
@@ -81,13 +89,16 @@ def _quiet(datamodule: DataModule | None) -> Iterator[None]:
 class Trainer(pl.Trainer):
     """A ``pytorch_lightning.Trainer`` that predicts readable outputs and finetunes backbones.
 
-    It takes every argument of ``pytorch_lightning.Trainer``, and differs in three ways:
+    It takes every argument of ``pytorch_lightning.Trainer``, and differs in four ways:
 
     - checkpoints given by ``ckpt_path`` load only tensors and plain data (unless
       ``weights_only=False`` is passed), and a bad file is named in the error, unless ``plugins``
       bring their own ``CheckpointIO``;
     - unless ``log_every_n_steps`` is given, epochs shorter than Lightning's 50 steps log their
       training steps once an epoch rather than never;
+    - the default logger (``logger=True``) is TensorBoard's when ``tensorboard`` or
+      ``tensorboardX`` is installed and a ``CSVLogger`` otherwise, as in Lightning, but without
+      Lightning's warning asking to install TensorBoard;
     - Lightning's tips for its cloud services are not printed.
     """
 
@@ -104,6 +115,12 @@ class Trainer(pl.Trainer):
         plugins = list(plugins) if isinstance(plugins, list | tuple) else [plugins]
         if not any(isinstance(plugin, CheckpointIO) for plugin in plugins):
             kwargs["plugins"] = [*plugins, _CheckpointFiles()]
+        logger = kwargs.get("logger")
+        if (logger is True or (logger is None and not kwargs.get("barebones"))) and not (
+            _tensorboard_installed()
+        ):
+            # Lightning's own choice here, made without its warning to install TensorBoard.
+            kwargs["logger"] = CSVLogger(save_dir=kwargs.get("default_root_dir") or os.getcwd())
         adapt_log_interval = kwargs.get("log_every_n_steps") is None and not kwargs.get(
             "barebones"
         )
