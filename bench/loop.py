@@ -3,7 +3,10 @@
 Both suites run as their READMEs say (``python -m pytest -q -n 2 -m "not slow"`` here, ``python -m
 pytest -q`` in the rendered project), alternating, in fresh processes; each run's wall time and
 the CPU time (user + system) of the run and every process it started are recorded, with the load
-average before it. The rendered project is the defaults, rendered from the work tree.
+average before it. The rendered project is the defaults, rendered from the work tree, and its
+suite runs where its users' would: in an environment holding only what it declares
+(``generator.envs.project_interpreter``, made once and kept), not in this one, which holds what
+every answer needs and so imports more in each of the suite's processes.
 """
 
 import json
@@ -15,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from generator.envs import project_interpreter
+
 from .common import REPO
 
 QUICK_SUITE = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "-m", "not slow")
@@ -24,13 +29,16 @@ RENDERED_SUITE = ("-m", "pytest", "-q", "-p", "no:cacheprovider")
 """A rendered project's whole suite, as its README and its CI run it."""
 
 
-def run_suite(arguments: tuple[str, ...], cwd: Path, timeout: float) -> dict[str, Any]:
+def run_suite(
+    arguments: tuple[str, ...], cwd: Path, timeout: float, python: str = sys.executable
+) -> dict[str, Any]:
     """Run one suite in a fresh interpreter and measure it.
 
     Args:
         arguments: The interpreter's arguments.
         cwd: Where to run it.
         timeout: Seconds before the run counts as failed.
+        python: The interpreter; this one by default.
 
     Returns:
         Its wall and CPU seconds, the load average before it, its exit status and the
@@ -41,7 +49,7 @@ def run_suite(arguments: tuple[str, ...], cwd: Path, timeout: float) -> dict[str
     start = time.perf_counter()
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     completed = subprocess.run(
-        [sys.executable, *arguments],
+        [python, *arguments],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -77,10 +85,13 @@ def measure(
         The runs of each suite, by name (``quick``, ``rendered``), and the commands.
     """
     runs: dict[str, list[dict[str, Any]]] = {"quick": [], "rendered": []}
-    suites = {"quick": (QUICK_SUITE, REPO), "rendered": (RENDERED_SUITE, project)}
+    suites = {
+        "quick": (QUICK_SUITE, REPO, sys.executable),
+        "rendered": (RENDERED_SUITE, project, project_interpreter(project)),
+    }
     for _ in range(rounds):
-        for name, (arguments, cwd) in suites.items():
-            run = run_suite(arguments, cwd, timeout)
+        for name, (arguments, cwd, python) in suites.items():
+            run = run_suite(arguments, cwd, timeout, python)
             runs[name].append(run)
             if log is not None:
                 with log.open("a", encoding="utf-8") as file:

@@ -274,7 +274,7 @@ LOOP_GOAL = 60.0
 
 LOOP_SUITES = {
     "quick": "this project's quick suite",
-    "rendered": "the rendered defaults' own suite",
+    "rendered": "the rendered defaults' own suite, in their own environment",
 }
 
 

@@ -3,8 +3,9 @@
 The tests that run commands (DDP, two nodes, the server, the example, a fit from the shell, a
 fresh interpreter's imports) define ``start_in_background(background, root)`` in their module
 and ask the session's ``background`` fixture to ``start`` it. Once pytest has collected the tests
-it is going to run, this file starts every such module's commands, so that they run while the
-in-process tests do, instead of one after another at the end.
+it is going to run, this file starts every such module's commands, and runs the tests that wait
+for them last, so that the commands run while the in-process tests do, instead of one after
+another at the end.
 """
 
 import os
@@ -20,6 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The tests train tiny models, and run beside their commands on machines of few cores: one
+# thread per process (this one and every command's) beats threads that fight for the cores.
+# A value set from outside is kept. torch reads it when first imported, which is after this.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 SOURCES = Path(__file__).parents[1] / "src"
 """The source tree, first on every command's path."""
@@ -200,6 +206,16 @@ def session_background() -> "Background":
 def background() -> Background:
     """The session's background commands (see ``Background``)."""
     return session_background()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that wait for a background command after the others, in their order.
+
+    A test that waits would hold this process idle while its command still runs; the other
+    tests run meanwhile instead.
+    """
+    items.sort(key=lambda item: "background" in getattr(item, "fixturenames", ()))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
