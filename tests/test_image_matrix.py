@@ -22,6 +22,7 @@ import yaml
 from conftest import CiCheck, assert_passed_every_check
 from generator import envs, render
 from generator.catalogue import CI_OTHER_MODALITY_POINTS
+from generator.checks import pytest_run
 from generator.matrix import CI_PAIRWISE_POINTS, MODALITY, Matrix, select_points
 from generator.questionnaire import Questionnaire
 from generator.runner import CheckOptions, failure_details, run_points
@@ -140,3 +141,18 @@ def test_the_image_defaults_pass_their_whole_suite_and_mypy_in_the_image_env(
     # environment's interpreter: torchvision imports nowhere else.
     files = assert_passed_every_check(ci_check, IMAGE_DEFAULTS)
     assert any(module.endswith(".test_backbones") for module in files)
+
+
+@pytest.mark.slow
+def test_an_image_regression_task_trains_end_to_end(tmp_path: Path) -> None:
+    # The `ci` run trains image classification (the image defaults); this trains regression:
+    # its example, in which the small CNN reads each digit's value from its image to a held-out
+    # r2 of at least 0.8, and its model's tests (fit, test, predict, checkpoints).
+    answers = {"data_type": IMAGE, "task_type": "regression"}
+    project = render(tmp_path / "image-regression", answers, vcs_ref="HEAD")
+    tests = project / "tests" / IMAGE / "regression"
+    files = [tests / "test_example.py", tests / "test_model.py"]
+    result = pytest_run(project, [*map(str, files), "-rA"], python=envs.interpreter(IMAGE))
+    assert result.ok, result
+    assert "PASSED tests/image/regression/test_example.py::test_example_learns" in result.output
+    assert "SKIPPED" not in result.output, result.output
