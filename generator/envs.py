@@ -17,6 +17,10 @@ torchvision, whose wheels import only beside the torch build they were made for:
 Whichever it is, it must import the modality's :data:`PROBES`; if it does not, or cannot be
 made, :class:`EnvironmentSetupError` says what failed and how to proceed.
 
+A rendered project can also have an environment of its own (:func:`project_interpreter`): torch
+and what the project declares for its tests, no more, kept the same way; its suite runs there
+as its users' would, where a test that imports an undeclared package fails.
+
 Each interpreter also keeps a warm mypy cache under the same directory (:func:`mypy_cache`):
 checking a rendering's types reads torch's and Lightning's stubs, which the cache spares every
 run but the first.
