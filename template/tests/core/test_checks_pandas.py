@@ -8,17 +8,9 @@ installed, and are skipped, saying so, where it is not.
 import numpy as np
 import pytest
 import torch
-from tests.core.conftest import NumpyInput
+from tests.core.conftest import NumpyInput, classes, features
 
 pd = pytest.importorskip("pandas", reason="pandas is not installed: no task input reads tables")
-
-
-def features(rows: int = 12, columns: int = 3) -> np.ndarray:
-    return np.random.randn(rows, columns)
-
-
-def classes(rows: int = 12) -> np.ndarray:
-    return np.arange(rows) % 3
 
 
 def test_boolean_dataframe_columns_are_zero_and_one():
