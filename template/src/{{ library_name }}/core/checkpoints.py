@@ -260,7 +260,10 @@ def _load(file: IO[bytes], name: str, map_location: Any, weights_only: bool) -> 
 
 
 def read_checkpoint(
-    path: str | os.PathLike | IO[bytes], map_location: Any = None, weights_only: bool = True
+    path: str | os.PathLike | IO[bytes],
+    map_location: Any = None,
+    weights_only: bool = True,
+    bare_weights: bool = False,
 ) -> dict[str, Any]:
     """Read a checkpoint, or say exactly why the file is not one.
 
@@ -268,9 +271,12 @@ def read_checkpoint(
         path: The checkpoint's path (local, or any ``fsspec`` URL) or an open binary file.
         map_location: Where to put its tensors, as in ``torch.load``.
         weights_only: Whether to load only tensors and plain data (the safe default).
+        bare_weights: Whether a file holding only a ``state_dict`` (tensors by name) is accepted
+            too: Lightning's strategies that start their processes from the main one
+            (``ddp_spawn``, ``ddp_fork``, ``ddp_notebook``) hand the trained weights back in one.
 
     Returns:
-        The checkpoint dictionary.
+        The checkpoint dictionary (with ``bare_weights``, possibly a bare ``state_dict``).
 
     Raises:
         FileNotFoundError: When there is no such file.
@@ -287,6 +293,23 @@ def read_checkpoint(
     else:
         name = str(getattr(path, "name", None) or path)
         checkpoint = _load(path, name, map_location, weights_only)
+    if bare_weights and _is_state_dict(checkpoint):
+        return checkpoint
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("state_dict"), Mapping):
         raise ValueError(f"{name} is not a Lightning checkpoint: it has no state_dict.")
     return checkpoint
+
+
+def _is_state_dict(value: Any) -> bool:
+    """Whether ``value`` is a module's bare ``state_dict``: tensors by name, at least one.
+
+    A submodule's ``get_extra_state`` may add a value of any kind, under its ``_extra_state``.
+    """
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and all(
+            isinstance(key, str) and (torch.is_tensor(item) or key.endswith("_extra_state"))
+            for key, item in value.items()
+        )
+    )

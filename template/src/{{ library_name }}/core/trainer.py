@@ -51,9 +51,13 @@ class _CheckpointFiles(TorchCheckpointIO):
     def load_checkpoint(
         self, path: Any, map_location: Any = None, weights_only: bool | None = None
     ) -> dict[str, Any]:
-        """Read the checkpoint at ``path``: only tensors and plain data unless told otherwise."""
+        """Read the checkpoint at ``path``: only tensors and plain data unless told otherwise.
+
+        A bare ``state_dict`` is read too: it is how ``ddp_spawn``, ``ddp_fork`` and
+        ``ddp_notebook`` hand the weights trained in their processes back to the main one.
+        """
         location = map_location or (lambda storage, _: storage)
-        return read_checkpoint(path, location, weights_only is not False)
+        return read_checkpoint(path, location, weights_only is not False, bare_weights=True)
 
 
 @contextmanager
