@@ -1,12 +1,18 @@
 """What the template renders: Flash's reference names by default, a regressor on request."""
 
+import ast
+import importlib.metadata
 import re
 import shutil
+import sys
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 import pytest
 import tomlkit
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from generator import (
     AnswerError,
@@ -225,3 +231,38 @@ def test_the_core_and_its_tests_differ_between_renderings_only_in_the_library_na
             continue
         text = path.read_text(encoding="utf-8").replace("{{ library_name }}", "")
         assert not re.search(r"{[{%#]|[}%#]}", text), relative
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    """The top-level modules that a file imports, anywhere in it (relative imports left out)."""
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_every_module_the_package_imports_comes_from_what_it_declares(
+    rendered_project: Path,
+) -> None:
+    # A module that only comes along with another requirement (typing_extensions with torch)
+    # is one release of that requirement away from missing.
+    project = tomlkit.parse((rendered_project / "pyproject.toml").read_text()).unwrap()["project"]
+    declared = {
+        canonicalize_name(Requirement(text).name)
+        for text in [*project["dependencies"], *chain(*project["optional-dependencies"].values())]
+    }
+    providers = importlib.metadata.packages_distributions()
+    package = rendered_project / "src"
+    own = {path.name for path in package.iterdir() if (path / "__init__.py").is_file()}
+    undeclared = {}
+    for path in sorted(package.rglob("*.py")):
+        for module in _imported_modules(ast.parse(path.read_text(encoding="utf-8"))):
+            if module in sys.stdlib_module_names or module in own or module == "__future__":
+                continue
+            names = {canonicalize_name(name) for name in providers.get(module, [module])}
+            if not names & declared:
+                undeclared.setdefault(module, []).append(str(path.relative_to(rendered_project)))
+    assert undeclared == {}, f"imported but not declared in pyproject.toml: {undeclared}"
