@@ -260,7 +260,7 @@ def test_every_module_the_package_imports_comes_from_what_it_declares(
     undeclared = {}
     for path in sorted(package.rglob("*.py")):
         for module in _imported_modules(ast.parse(path.read_text(encoding="utf-8"))):
-            if module in sys.stdlib_module_names or module in own or module == "__future__":
+            if module in sys.stdlib_module_names or module in own:
                 continue
             names = {canonicalize_name(name) for name in providers.get(module, [module])}
             if not names & declared:
